@@ -1,0 +1,39 @@
+"""Decide whether a run went the way its fence says it should."""
+
+from __future__ import annotations
+
+from lessonkit.options import RunOptions
+from lessonkit.runner import ExampleResult
+
+TRACEBACK_MARKER = "Traceback (most recent call last)"
+"""Printed by Python for an uncaught exception, in the main process or any child."""
+
+
+def find_problem(result: ExampleResult, options: RunOptions) -> str | None:
+    """Return what went wrong with *result*, or None when it is what the fence declares."""
+    method = result.start_method.value
+    if result.timed_out:
+        return (
+            f"under {method} it was still running after {options.timeout:g} s and was killed "
+            'with all its child processes. Make it finish sooner, or raise timeout="SECONDS"'
+        )
+    if result.returncode != options.returncode:
+        return (
+            f"under {method} the main process exited with code {result.returncode}, "
+            f"but the fence expects {options.returncode}. Fix the example, or declare the "
+            f'exit code with returncode="{result.returncode}"'
+        )
+    if options.expect is not None:
+        if options.expect not in result.output:
+            return (
+                f'under {method} the output does not contain expect="{options.expect}". '
+                "Fix the example or the expect text"
+            )
+        return None
+    if TRACEBACK_MARKER in result.output:
+        return (
+            f"under {method} a process printed a traceback. A child's crash leaves the "
+            'exit code at 0, so the output is checked too. Fix the example, or add expect="TEXT" '
+            "naming the error the lesson means to show"
+        )
+    return None

@@ -1,0 +1,97 @@
+"""``lessonkit run SNIPPET``: run one snippet exactly as the site does, for contributors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from lessonkit.checks import find_problem
+from lessonkit.executor import Executor
+from lessonkit.options import FenceOptionError, RunOptions, parse_timeout
+from lessonkit.start_method import DEFAULT_START_METHODS, StartMethod
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the command-line parser."""
+    parser = argparse.ArgumentParser(
+        prog="lessonkit",
+        description="Run lesson examples the way the site does: as scripts, in a terminal, per start method.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser(
+        "run",
+        help="run one snippet and print its output under each start method",
+        description="Run SNIPPET as `python FILE.py` in a fresh interpreter under a pseudo-terminal, "
+        "once per start method, and print the output the site would show.",
+    )
+    run.add_argument(
+        "snippet",
+        type=Path,
+        help="path to the snippet, e.g. snippets/daemon/daemon_join.py",
+    )
+    run.add_argument(
+        "--start-method",
+        "-m",
+        action="append",
+        choices=[m.value for m in StartMethod],
+        help="run under this start method only (repeatable; default: fork, spawn and forkserver)",
+    )
+    run.add_argument("--timeout", default="30", help="seconds before the run is killed (default: 30)")
+    run.add_argument("--returncode", type=int, default=0, help="expected exit code (default: 0)")
+    run.add_argument("--expect", help="text the output must contain; allows tracebacks")
+    return parser
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run the snippet, print each result; return 1 if any run breaks the fence's rules."""
+    snippet: Path = args.snippet
+    try:
+        code = snippet.read_text(encoding="utf-8")
+    except OSError as error:
+        print(
+            f"lessonkit: cannot read snippet {snippet}: {error.strerror}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        timeout = parse_timeout(args.timeout)
+    except FenceOptionError as error:
+        print(f"lessonkit: {error}", file=sys.stderr)
+        return 2
+    methods = tuple(StartMethod(m) for m in args.start_method) if args.start_method else DEFAULT_START_METHODS
+    options = RunOptions(
+        start_methods=methods,
+        timeout=timeout,
+        returncode=args.returncode,
+        expect=args.expect,
+    )
+    print(
+        f"lessonkit: running {snippet} under {', '.join(m.value for m in methods)} ...",
+        file=sys.stderr,
+    )
+    results = Executor(repo_root=Path.cwd().resolve()).results(code, options, snippet.name)
+    failed = False
+    for result in results:
+        mode = "terminal" if result.terminal else "pipes"
+        status = "timed out" if result.timed_out else f"exit {result.returncode}"
+        print(f"==> {result.start_method.value} ({status}, {result.duration:.1f} s, {mode})")
+        print(
+            result.output,
+            end="" if result.output.endswith("\n") or not result.output else "\n",
+        )
+        problem = find_problem(result, options)
+        if problem:
+            failed = True
+            print(f"lessonkit: {snippet}: {problem}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``lessonkit`` command."""
+    args = build_parser().parse_args(argv)
+    return run_command(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

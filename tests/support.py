@@ -1,0 +1,44 @@
+"""Helpers the tests share: build a project, copy it, look processes up."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def mkdocs_build(
+    project: Path, site_dir: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``mkdocs build --strict`` (never ``-q``) for *project* into *site_dir*."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
+    )
+
+
+def copy_project(destination: Path) -> Path:
+    """Copy what a build reads (config, pages, snippets) into *destination*."""
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "mkdocs.yml", destination / "mkdocs.yml")
+    shutil.copytree(ROOT / "docs", destination / "docs")
+    shutil.copytree(ROOT / "snippets", destination / "snippets")
+    (destination / "src").symlink_to(ROOT / "src")  # watched by mkdocs.yml; the code is installed
+    return destination
+
+
+def process_is_running(pid: int) -> bool:
+    """True if *pid* is a live process; a zombie waiting to be reaped counts as gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

@@ -1,0 +1,134 @@
+"""``mkdocs build --strict`` runs every example for real, and fails loudly when one breaks."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from support import copy_project, mkdocs_build, process_is_running
+
+METHODS = ["fork", "spawn", "forkserver"]
+
+
+def runs_on(page: Path) -> list[dict[str, str]]:
+    """Return, for each executed block on *page*, its outputs by start-method tab label."""
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    blocks = []
+    for runs in soup.select(".lessonkit-runs"):
+        labels = [label.get_text(strip=True) for label in runs.select(".tabbed-labels > label")]
+        outputs = [block.get_text() for block in runs.select(".tabbed-content > .tabbed-block")]
+        blocks.append(dict(zip(labels, outputs, strict=True)))
+    return blocks
+
+
+@pytest.mark.parametrize("page", ["index.html", "en/index.html"])
+def test_demo_page_shows_the_daemon_childs_line_under_every_start_method(built_site: Path, page: str) -> None:
+    blocks = runs_on(built_site / page)
+    assert blocks, f"no executed block on {page}"
+    first = blocks[0]
+    assert list(first) == METHODS
+    for method, output in first.items():
+        assert "子进程1 is running" in output, f"{page} {method}: {output!r}"
+
+
+def test_both_languages_are_built(built_site: Path) -> None:
+    zh = BeautifulSoup((built_site / "index.html").read_text(encoding="utf-8"), "html.parser")
+    en = BeautifulSoup((built_site / "en/index.html").read_text(encoding="utf-8"), "html.parser")
+    assert zh.html["lang"].startswith("zh")
+    assert en.html["lang"] == "en"
+
+
+BROKEN_CASES = {
+    "crash": (
+        "crash.py",
+        '```python exec="on"\n--8<-- "broken/crash.py"\n```',
+        """
+        from multiprocessing import Process
+
+        def crash():
+            raise ValueError("the child crashed")
+
+        if __name__ == "__main__":
+            p = Process(target=crash)
+            p.start()
+            p.join()
+            print("main carries on")
+        """,
+        ["a process printed a traceback", "ValueError: the child crashed"],
+    ),
+    "returncode": (
+        "exit_two.py",
+        '```python exec="on"\n--8<-- "broken/exit_two.py"\n```',
+        "import sys\n\nprint('leaving')\nsys.exit(2)\n",
+        ["exited with code 2", 'returncode="2"'],
+    ),
+    "expect": (
+        "quiet.py",
+        '```python exec="on" expect="NEVER PRINTED"\n--8<-- "broken/quiet.py"\n```',
+        "print('something else')\n",
+        ['does not contain expect="NEVER PRINTED"'],
+    ),
+    "hang": (
+        "hang.py",
+        '```python exec="on" timeout="2" start_methods="fork"\n--8<-- "broken/hang.py"\n```',
+        """
+        import os
+        import time
+        from multiprocessing import Process
+
+        def sleeper():
+            print("child pid", os.getpid(), flush=True)
+            time.sleep(600)
+
+        if __name__ == "__main__":
+            print("main pid", os.getpid(), flush=True)
+            Process(target=sleeper).start()
+            time.sleep(600)
+        """,
+        ["still running after 2 s"],
+    ),
+    "bad_option": (
+        "fine.py",
+        '```python exec="on" start_methods="fork spoon"\n--8<-- "broken/fine.py"\n```',
+        "print('fine')\n",
+        ["bad fence option", "spoon"],
+    ),
+    "unknown_option": (
+        "fine.py",
+        '```python exec="on" start_method="spawn"\n--8<-- "broken/fine.py"\n```',
+        "print('fine')\n",
+        ["unknown option start_method"],
+    ),
+    "missing_snippet": (
+        "present.py",
+        '```python exec="on"\n--8<-- "broken/absent.py"\n```',
+        "print('present')\n",
+        ["snippet file not found", "snippets/broken/absent.py"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN_CASES))
+def test_a_broken_example_fails_the_strict_build_with_page_and_line(tmp_path: Path, case: str) -> None:
+    filename, fence, code, messages = BROKEN_CASES[case]
+    project = copy_project(tmp_path / "project")
+    (project / "snippets/broken").mkdir()
+    (project / "snippets/broken" / filename).write_text(textwrap.dedent(code).lstrip(), encoding="utf-8")
+    page = f"# Broken\n\nSome text.\n\n{fence}\n"
+    (project / "docs/broken.md").write_text(page, encoding="utf-8")
+    (project / "docs/broken.en.md").write_text(page, encoding="utf-8")
+
+    result = mkdocs_build(project, tmp_path / "site")
+
+    assert result.returncode != 0, "the strict build should have failed"
+    log = result.stderr + result.stdout
+    assert "docs/broken" in log and ".md:5" in log, log[-3000:]
+    for message in messages:
+        assert message in log, log[-3000:]
+    if case != "missing_snippet":
+        assert f"snippets/broken/{filename}" in log
+    for pid in re.findall(r"pid (\d+)", log):
+        assert not process_is_running(int(pid)), f"process {pid} outlived the failed build"

@@ -1,0 +1,45 @@
+"""``lessonkit run`` runs a snippet the way the site does, for contributors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from support import ROOT
+
+
+def lessonkit(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "lessonkit.cli", *args]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_run_prints_each_start_methods_output() -> None:
+    result = lessonkit("run", "snippets/daemon/daemon_join.py", "-m", "fork", "-m", "spawn")
+    assert result.returncode == 0, result.stderr
+    assert "==> fork (exit 0" in result.stdout and "==> spawn (exit 0" in result.stdout
+    assert result.stdout.count("子进程1 is running") == 2
+    assert "running snippets/daemon/daemon_join.py under fork, spawn" in result.stderr
+
+
+def test_run_fails_on_an_undeclared_traceback(tmp_path: Path) -> None:
+    snippet = tmp_path / "crash.py"
+    snippet.write_text("raise SystemError('nope')\n")
+    result = lessonkit("run", str(snippet), "-m", "fork")
+    assert result.returncode == 1
+    assert "SystemError: nope" in result.stdout
+    assert "crash.py: under fork the main process exited with code 1" in result.stderr
+    declared = lessonkit("run", str(snippet), "-m", "fork", "--returncode", "1", "--expect", "SystemError")
+    assert declared.returncode == 0, declared.stderr
+
+
+def test_run_names_a_missing_snippet() -> None:
+    result = lessonkit("run", "snippets/daemon/nope.py")
+    assert result.returncode == 2
+    assert "cannot read snippet snippets/daemon/nope.py" in result.stderr
+
+
+def test_run_rejects_a_bad_timeout() -> None:
+    result = lessonkit("run", "snippets/daemon/daemon_join.py", "--timeout", "soon")
+    assert result.returncode == 2
+    assert 'timeout="soon" is not a number of seconds' in result.stderr

@@ -1,0 +1,210 @@
+"""The executor runs each example as a real script and reports what really happened."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import markdown
+import pytest
+from support import ROOT, process_is_running
+
+from lessonkit.checks import find_problem
+from lessonkit.options import RunOptions
+from lessonkit.output import normalize_output
+from lessonkit.render import render_results
+from lessonkit.runner import HAS_TERMINAL, ExampleResult, run_example
+from lessonkit.script_env import INHERITED_VARIABLES
+from lessonkit.start_method import StartMethod
+
+
+def run(code: str, method: StartMethod = StartMethod.FORK, timeout: float = 20, **kwargs) -> ExampleResult:
+    return run_example(textwrap.dedent(code), start_method=method, timeout=timeout, **kwargs)
+
+
+def options(**kwargs) -> RunOptions:
+    return RunOptions(start_methods=(StartMethod.FORK,), timeout=20, **kwargs)
+
+
+CHILD_PRINTS = """
+    import multiprocessing as mp
+
+    def task(name):
+        print(name, "is running in", mp.current_process().name)
+
+    if __name__ == "__main__":
+        p = mp.Process(target=task, args=("child",), name="worker")
+        p.start()
+        p.join()
+        print("main done under", mp.get_start_method())
+"""
+
+
+@pytest.mark.parametrize("method", list(StartMethod), ids=lambda m: m.value)
+def test_each_start_method_captures_the_childs_print(method: StartMethod) -> None:
+    result = run(CHILD_PRINTS, method)
+    assert result.returncode == 0, result.output
+    assert "child is running in worker\n" in result.output
+    assert result.output.endswith(f"main done under {method.value}\n")
+    assert result.start_method is method
+
+
+def test_runs_under_a_terminal_when_the_os_has_one() -> None:
+    result = run("import sys; print(sys.stdout.isatty(), sys.stderr.isatty())")
+    assert result.terminal is HAS_TERMINAL
+    assert result.output == f"{HAS_TERMINAL} {HAS_TERMINAL}\n"
+
+
+def test_pipes_fallback_is_unbuffered_and_says_so() -> None:
+    result = run("import sys; print(sys.stdout.isatty(), sys.stdout.line_buffering)", terminal=False)
+    assert result.terminal is False
+    assert result.output.startswith("False")
+
+
+def test_a_script_that_sets_its_own_start_method_still_works() -> None:
+    code = """
+        import multiprocessing as mp
+
+        if __name__ == "__main__":
+            mp.set_start_method("spawn")
+            print(mp.get_start_method())
+    """
+    result = run(code, StartMethod.FORK)
+    assert (result.returncode, result.output) == (0, "spawn\n")
+
+
+def test_a_childs_traceback_without_expect_fails() -> None:
+    code = """
+        from multiprocessing import Process
+
+        def crash():
+            raise ValueError("boom")
+
+        if __name__ == "__main__":
+            p = Process(target=crash)
+            p.start()
+            p.join()
+            print("main still fine")
+    """
+    result = run(code)
+    assert result.returncode == 0  # the parent does not notice
+    assert "ValueError: boom" in result.output
+    problem = find_problem(result, options())
+    assert problem is not None and "traceback" in problem
+    assert find_problem(result, options(expect="ValueError: boom")) is None
+
+
+def test_expect_text_must_appear() -> None:
+    result = run("print('hello')")
+    assert find_problem(result, options(expect="hello")) is None
+    problem = find_problem(result, options(expect="goodbye"))
+    assert problem is not None and "goodbye" in problem
+
+
+def test_a_wrong_returncode_fails() -> None:
+    result = run("import sys; print('bye'); sys.exit(3)")
+    assert result.returncode == 3
+    problem = find_problem(result, options())
+    assert problem is not None and "code 3" in problem
+    assert find_problem(result, options(returncode=3)) is None
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to look processes up by pid")
+def test_timeout_kills_the_whole_process_group() -> None:
+    code = """
+        import os, time
+        from multiprocessing import Process
+
+        def grandchild():
+            print("grandchild", os.getpid(), flush=True)
+            time.sleep(600)
+
+        def child():
+            print("child", os.getpid(), flush=True)
+            Process(target=grandchild).start()
+            time.sleep(600)
+
+        if __name__ == "__main__":
+            print("main", os.getpid(), flush=True)
+            Process(target=child).start()
+            time.sleep(600)
+    """
+    result = run(code, timeout=3)
+    assert result.timed_out and result.returncode is None
+    pids = {line.split()[0]: int(line.split()[1]) for line in result.output.splitlines()}
+    assert set(pids) == {"main", "child", "grandchild"}, result.output
+    assert [name for name, pid in pids.items() if process_is_running(pid)] == []
+    problem = find_problem(result, RunOptions(start_methods=(StartMethod.FORK,), timeout=3))
+    assert problem is not None and "killed" in problem
+
+
+def test_output_is_html_escaped_when_rendered() -> None:
+    result = run("print('<script>alert(1)</script> & ```')")
+    md = markdown.Markdown(
+        extensions=["pymdownx.superfences", "pymdownx.tabbed", "attr_list", "md_in_html"],
+        extension_configs={"pymdownx.tabbed": {"alternate_style": True}},
+    )
+    html = md.convert(render_results([result], "en"))
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; ```" in html
+    assert ">fork</label>" in html
+
+
+def test_paths_of_this_machine_are_removed() -> None:
+    code = """
+        from multiprocessing import Process
+
+        def crash():
+            raise RuntimeError("in the child")
+
+        if __name__ == "__main__":
+            p = Process(target=crash)
+            p.start()
+            p.join()
+    """
+    result = run(code, StartMethod.SPAWN, filename="crash_demo.py", repo_root=ROOT)
+    assert 'File ".../multiprocessing/process.py"' in result.output
+    assert 'File "crash_demo.py", line 5, in crash' in result.output
+    assert "/tmp" not in result.output and str(ROOT) not in result.output
+    assert os.path.expanduser("~") not in result.output
+
+
+def test_normalize_output_cleans_bytes() -> None:
+    script = Path("/tmp/lessonkit-abc/work/demo.py")
+    raw = b"\x1b[31mred\x1b[0m\r\nbad \xff byte\r\n" + f"{ROOT}/snippets/x.py {script}\n".encode()
+    text = normalize_output(raw, script_path=script, workdir=Path("/tmp/lessonkit-abc"), repo_root=ROOT)
+    assert text == "red\nbad \ufffd byte\nsnippets/x.py demo.py\n"
+
+
+def test_invalid_utf8_is_replaced_not_fatal() -> None:
+    result = run("import sys; sys.stdout.buffer.write(b'caf\\xe9\\n')")
+    assert result.output == "caf\ufffd\n"
+
+
+def test_long_output_is_cut_with_a_notice() -> None:
+    result = run("print('x' * 200_000)", output_limit=64 * 1024)
+    assert len(result.output.encode()) < 64 * 1024 + 200
+    assert "output cut here" in result.output
+    assert result.returncode == 0
+
+
+def test_the_environment_is_scrubbed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "do-not-leak")
+    monkeypatch.setenv("GITHUB_TOKEN", "do-not-leak")
+    code = """
+        import os, sys
+        print(sorted(os.environ))
+        print(os.getcwd())
+        print(sys.stdin.read() == "")
+    """
+    result = run(code)
+    assert "do-not-leak" not in result.output
+    names = set(eval(result.output.splitlines()[0]))  # our own printed list
+    allowed = set(INHERITED_VARIABLES) | {
+        "HOME", "LANG", "LC_ALL", "PYTHONIOENCODING", "PYTHONDONTWRITEBYTECODE",
+        "PYTHONPATH", "LESSONKIT_START_METHOD", "TERM", "COLUMNS", "PYTHONUNBUFFERED", "LC_CTYPE",
+    }  # fmt: skip
+    assert names <= allowed, names - allowed
+    assert result.output.splitlines()[1] == "work"  # a temporary directory, shown relative
+    assert result.output.splitlines()[2] == "True"  # stdin is empty
