@@ -14,12 +14,13 @@ METHODS = ["fork", "spawn", "forkserver"]
 
 
 def runs_on(page: Path) -> list[dict[str, str]]:
-    """Return, for each executed block on *page*, its outputs by start-method tab label."""
+    """Return, for each executed block on *page*, its printed output by start-method tab label."""
     soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
     blocks = []
     for runs in soup.select(".lessonkit-runs"):
         labels = [label.get_text(strip=True) for label in runs.select(".tabbed-labels > label")]
-        outputs = [block.get_text() for block in runs.select(".tabbed-content > .tabbed-block")]
+        blocks_html = runs.select(".tabbed-content > .tabbed-block")
+        outputs = [(block.select_one("pre") or block).get_text() for block in blocks_html]
         blocks.append(dict(zip(labels, outputs, strict=True)))
     return blocks
 

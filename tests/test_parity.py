@@ -1,0 +1,84 @@
+"""Chinese and English pages match: same pages, same anchors, same executed blocks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from support import ROOT
+
+from lessonkit.pages import find_exec_fences
+
+DOCS = ROOT / "docs"
+HEADING = re.compile(r"^(#{1,6})\s+(?P<title>.*?)\s*(?:\{\s*#(?P<anchor>[\w-]+)\s*\})?\s*$")
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def chinese_pages() -> list[Path]:
+    return sorted(p for p in DOCS.rglob("*.md") if not p.name.endswith(".en.md"))
+
+
+def english_of(page: Path) -> Path:
+    return page.with_name(page.name.removesuffix(".md") + ".en.md")
+
+
+def headings(page: Path) -> list[tuple[int, str | None]]:
+    """Return (level, anchor) for every Markdown heading outside code fences."""
+    found, in_fence = [], False
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if re.match(r"^\s*(```|~~~)", line):
+            in_fence = not in_fence
+        elif not in_fence and (m := HEADING.match(line)):
+            found.append((len(m[1]), m["anchor"]))
+    return found
+
+
+def page_id(page: Path) -> str:
+    return str(page.relative_to(ROOT))
+
+
+def test_every_page_exists_in_both_languages() -> None:
+    zh = {p.relative_to(DOCS).as_posix().removesuffix(".md") for p in chinese_pages()}
+    en = {p.relative_to(DOCS).as_posix().removesuffix(".en.md") for p in DOCS.rglob("*.en.md")}
+    assert zh, "no pages found"
+    assert zh - en == set(), f"Chinese pages without an English translation (NAME.en.md): {sorted(zh - en)}"
+    assert en - zh == set(), f"English pages without a Chinese original (NAME.md): {sorted(en - zh)}"
+
+
+@pytest.mark.parametrize("page", chinese_pages(), ids=page_id)
+def test_headings_have_the_same_explicit_anchors_in_order(page: Path) -> None:
+    zh, en = headings(page), headings(english_of(page))
+    missing = [level for level, anchor in zh + en if anchor is None]
+    assert not missing, f"every heading needs an explicit {{ #anchor }} in {page.name} and its translation"
+    assert zh == en
+
+
+@pytest.mark.parametrize("page", chinese_pages(), ids=page_id)
+def test_the_same_blocks_run_in_the_same_order(page: Path) -> None:
+    def blocks(path: Path) -> list[tuple[str, dict[str, str]]]:
+        fences = find_exec_fences(path.read_text(encoding="utf-8"), path.name)
+        return [("\n".join(f.body), f.options) for f in fences]
+
+    assert blocks(page) == blocks(english_of(page))
+
+
+def english_prose(html: str) -> str:
+    """The article's text without code, outputs and marked glosses."""
+    article = BeautifulSoup(html, "html.parser").select_one("article")
+    assert article is not None
+    for element in article.select("code, pre, .lessonkit-runs, .lessonkit-caption, [lang^=zh]"):
+        element.decompose()
+    return article.get_text(" ")
+
+
+def test_english_prose_has_no_chinese_left(built_site: Path) -> None:
+    pages = sorted((built_site / "en").rglob("*.html"))
+    assert len(pages) >= 2
+    leftovers = {}
+    for page in pages:
+        found = CJK.findall(english_prose(page.read_text(encoding="utf-8")))
+        if found:
+            leftovers[str(page.relative_to(built_site))] = "".join(found)
+    assert leftovers == {}
