@@ -11,7 +11,8 @@ from support import ROOT, mkdocs_build
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the real site once, strictly, and return its directory."""
-    site = tmp_path_factory.mktemp("site")
-    result = mkdocs_build(ROOT, site)
+    root = tmp_path_factory.mktemp("real-site")
+    site, cache = root / "site", root / "cache"  # a cold cache: every example really runs
+    result = mkdocs_build(ROOT, site, env={"LESSONKIT_CACHE_DIR": str(cache)})
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr}"
     return site

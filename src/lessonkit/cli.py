@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from lessonkit.checks import find_problem
-from lessonkit.executor import Executor
+from lessonkit.executor import Example, Executor
 from lessonkit.options import FenceOptionError, RunOptions, parse_timeout
 from lessonkit.start_method import DEFAULT_START_METHODS, StartMethod
 
@@ -70,7 +70,8 @@ def run_command(args: argparse.Namespace) -> int:
         f"lessonkit: running {snippet} under {', '.join(m.value for m in methods)} ...",
         file=sys.stderr,
     )
-    results = Executor(repo_root=Path.cwd().resolve()).results(code, options, snippet.name)
+    example = Example(code=code, options=options, filename=snippet.name)
+    results, _ = Executor(repo_root=Path.cwd().resolve()).results(example)
     failed = False
     for result in results:
         mode = "terminal" if result.terminal else "pipes"

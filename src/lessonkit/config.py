@@ -25,3 +25,6 @@ class LessonkitConfig(base.Config):
 
     jobs = c.Type(int, default=8)
     """How many example runs go at once; they mostly sleep, so more than the core count is fine."""
+
+    cache_dir = c.Type(str, default=".cache/lessonkit")
+    """Where finished runs are stored, relative to ``mkdocs.yml``; ``LESSONKIT_CACHE_DIR`` overrides it."""

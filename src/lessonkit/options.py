@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lessonkit.start_method import StartMethod
@@ -36,23 +37,33 @@ def parse_timeout(text: str) -> float:
     return value
 
 
-def parse_run_options(
-    extra: dict[str, str],
-    *,
-    returncode: int,
-    default_start_methods: tuple[StartMethod, ...],
-    default_timeout: float,
-) -> RunOptions:
-    """Build :class:`RunOptions` from a fence's options, removing lessonkit's from *extra*."""
-    start_methods = default_start_methods
-    if "start_methods" in extra:
-        text = extra.pop("start_methods")
+def parse_returncode(text: str) -> int:
+    """Parse markdown-exec's ``returncode`` option: an integer exit code."""
+    try:
+        return int(text)
+    except ValueError:
+        raise FenceOptionError(f'returncode="{text}" is not an integer exit code') from None
+
+
+@dataclass(frozen=True)
+class RunDefaults:
+    """The plugin-wide defaults a fence's options override."""
+
+    start_methods: tuple[StartMethod, ...]
+    timeout: float
+
+
+def parse_run_options(values: Mapping[str, str], *, returncode: int, defaults: RunDefaults) -> RunOptions:
+    """Build :class:`RunOptions` from a fence's options (strings, as written in the fence)."""
+    start_methods = defaults.start_methods
+    if "start_methods" in values:
+        text = values["start_methods"]
         try:
             start_methods = StartMethod.parse_list(text)
         except ValueError as error:
             raise FenceOptionError(f'start_methods="{text}": {error}') from None
-    timeout = parse_timeout(extra.pop("timeout")) if "timeout" in extra else default_timeout
-    expect = extra.pop("expect", None)
+    timeout = parse_timeout(values["timeout"]) if "timeout" in values else defaults.timeout
+    expect = values.get("expect")
     if expect is not None and not expect.strip():
         raise FenceOptionError('expect="" is empty; give the text the output must contain')
     return RunOptions(

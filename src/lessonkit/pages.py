@@ -23,6 +23,11 @@ class FenceSite:
     line: int
     snippet: str | None = None
 
+    @property
+    def filename(self) -> str:
+        """The script's file name: the snippet's, or ``example.py`` for inline code."""
+        return self.snippet.rsplit("/", 1)[-1] if self.snippet else "example.py"
+
     def describe(self) -> str:
         """Return e.g. ``docs/index.md:12 (snippet snippets/daemon/join.py)``."""
         where = f"{self.page}:{self.line}"

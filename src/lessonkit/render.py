@@ -64,3 +64,15 @@ def render_results(results: Sequence[ExampleResult], language: str) -> str:
         body = render_output(result.output, language) + "\n\n" + caption(result, language)
         tabs.append(f'=== "{result.start_method.value}"\n\n{indent(body, "    ", lambda _: True)}\n')
     return '<div class="lessonkit-runs" markdown>\n\n' + "\n".join(tabs) + "\n</div>\n"
+
+
+PLACEHOLDER = {
+    "zh": "（未运行：LESSONKIT_EXEC=0 时只渲染页面，不运行例子。）",
+    "en": "(Not run: with LESSONKIT_EXEC=0 the pages render without running the examples.)",
+}
+
+
+def render_placeholder(code: str, *, language: str) -> str:
+    """Return the visible stand-in for an output when examples are not run."""
+    del code
+    return f'<p class="lessonkit-placeholder">{html.escape(PLACEHOLDER[language])}</p>\n'

@@ -1,0 +1,279 @@
+"""The execution cache: keyed on what changes a result, atomic, self-healing, pruned, no failures."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import Abort
+from support import ROOT, mkdocs_build
+
+from lessonkit.cache import ResultCache
+from lessonkit.discovery import SnippetExpander, find_examples, read_pages
+from lessonkit.executor import Example, run_key
+from lessonkit.options import RunDefaults, RunOptions
+from lessonkit.plugin import LessonkitPlugin
+from lessonkit.start_method import StartMethod
+
+DEFAULTS = RunDefaults(start_methods=tuple(StartMethod), timeout=30.0)
+
+FAST = 'print("fast a")\n'
+SLOW = 'import time\n\ntime.sleep(0.3)\nprint("slow b")\n'
+PAGE = """# Demo {{ #demo }}
+
+{prose}
+
+```python exec="on"
+--8<-- "demo/fast.py"
+```
+
+```python exec="on" start_methods="fork spawn"
+--8<-- "demo/slow.py"
+```
+"""
+
+
+@pytest.fixture
+def caplog(caplog: pytest.LogCaptureFixture):
+    """Also capture MkDocs' loggers, which do not propagate to the root logger."""
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(caplog.handler)
+    caplog.set_level(logging.INFO, logger="mkdocs")
+    yield caplog
+    logger.removeHandler(caplog.handler)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A small copy of the site: the real mkdocs.yml, one page per language, two quick snippets."""
+    root = tmp_path / "project"
+    (root / "docs").mkdir(parents=True)
+    (root / "snippets/demo").mkdir(parents=True)
+    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    config = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    (root / "mkdocs.yml").write_text(config.replace("  - daemon.md\n", ""), encoding="utf-8")
+    (root / "src").symlink_to(ROOT / "src")
+    shutil.copytree(ROOT / "docs/assets", root / "docs/assets")
+    (root / "snippets/demo/fast.py").write_text(FAST)
+    (root / "snippets/demo/slow.py").write_text(SLOW)
+    write_pages(root, "Some prose.")
+    return root
+
+
+def write_pages(root: Path, prose: str) -> None:
+    for name in ("index.md", "index.en.md"):
+        (root / "docs" / name).write_text(PAGE.format(prose=prose), encoding="utf-8")
+
+
+def build_in_process(project: Path, monkeypatch: pytest.MonkeyPatch, config_plugin=None, **env: str):
+    """Build *project* strictly in this process; return the lessonkit plugin, whose executor counts runs."""
+    monkeypatch.chdir(project)  # pymdownx.snippets resolves base_path against the working directory
+    monkeypatch.setenv("LESSONKIT_CACHE_DIR", str(project / ".cache/lessonkit"))
+    for name in ("LESSONKIT_REFRESH", "LESSONKIT_EXEC"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    if config_plugin is None:
+        # MkDocs keeps plugin instances that have on_startup (as `mkdocs serve` needs) in a cache
+        # shared by the whole process; empty it so this build starts like a fresh process.
+        dict(MkDocsConfig._schema)["plugins"].plugin_cache.clear()
+    config = load_config(str(project / "mkdocs.yml"), site_dir=str(project / "site"), strict=True)
+    assert config_plugin is None or config.plugins["lessonkit"] is config_plugin
+    config.plugins.on_startup(command="build", dirty=False)
+    build(config)
+    plugin = config.plugins["lessonkit"]
+    assert isinstance(plugin, LessonkitPlugin)
+    return plugin
+
+
+def keys_of(project: Path) -> dict[str, set[str]]:
+    """Return the cache keys of every example on the project's pages, by snippet file name."""
+    expander = SnippetExpander({"base_path": [str(project / "snippets")], "check_paths": True})
+    examples = find_examples(read_pages(project / "docs"), expander, DEFAULTS, "snippets")
+    keys: dict[str, set[str]] = {}
+    for example in examples:
+        keys.setdefault(example.filename, set()).update(example.key(m) for m in example.options.start_methods)
+    return keys
+
+
+# -- key sensitivity ---------------------------------------------------------------------------
+
+
+def test_editing_prose_changes_no_key(project: Path) -> None:
+    before = keys_of(project)
+    write_pages(project, "Completely different prose, with a [link](https://example.invalid/).")
+    assert keys_of(project) == before
+
+
+def test_editing_a_snippet_changes_only_its_keys(project: Path) -> None:
+    before = keys_of(project)
+    (project / "snippets/demo/slow.py").write_text(SLOW.replace("slow b", "slow c"))
+    after = keys_of(project)
+    assert after["fast.py"] == before["fast.py"]
+    assert after["slow.py"].isdisjoint(before["slow.py"])
+    assert len(after["slow.py"]) == 2  # fork and spawn only, as the fence says
+
+
+def test_start_method_timeout_and_expectations_change_the_key() -> None:
+    options = RunOptions(start_methods=(StartMethod.FORK,), timeout=30)
+    base = run_key("print(1)", StartMethod.FORK, options, "a.py")
+    assert run_key("print(1)", StartMethod.SPAWN, options, "a.py") != base
+    assert run_key("print(1)", StartMethod.FORK, RunOptions((StartMethod.FORK,), timeout=31), "a.py") != base
+    assert (
+        run_key("print(1)", StartMethod.FORK, RunOptions((StartMethod.FORK,), 30, returncode=1), "a.py")
+        != base
+    )
+    assert (
+        run_key("print(1)", StartMethod.FORK, RunOptions((StartMethod.FORK,), 30, expect="1"), "a.py") != base
+    )
+    assert run_key("print(1)", StartMethod.FORK, options, "b.py") != base
+    assert run_key("print(2)", StartMethod.FORK, options, "a.py") != base
+    assert run_key("print(1)", StartMethod.FORK, options, "a.py") == base
+
+
+def test_pre_execution_finds_the_code_the_formatter_runs(
+    project: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    plugin = build_in_process(project, monkeypatch)
+    assert plugin.executor.runs == 3 + 2
+    assert "lessonkit: ran 5 examples (0 cached) in" in caplog.text
+    assert "while rendering" not in caplog.text, "pre-execution missed code that the formatter ran"
+
+
+# -- cache hits, refresh, no-exec ------------------------------------------------------------------
+
+
+def test_a_second_build_runs_nothing(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert build_in_process(project, monkeypatch).executor.runs == 5
+    second = build_in_process(project, monkeypatch)
+    assert second.executor.runs == 0
+    html = (project / "site/en/index.html").read_text(encoding="utf-8")
+    assert html.count("fast a") == 3 and html.count("slow b") == 2
+
+
+def test_refresh_runs_everything_again(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build_in_process(project, monkeypatch)
+    assert build_in_process(project, monkeypatch, LESSONKIT_REFRESH="1").executor.runs == 5
+
+
+def test_no_exec_renders_placeholders_and_runs_nothing(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plugin = build_in_process(project, monkeypatch, LESSONKIT_EXEC="0")
+    assert plugin.executor.runs == 0
+    html = (project / "site/index.html").read_text(encoding="utf-8")
+    assert html.count("lessonkit-placeholder") == 2 and "fast a" not in html
+    assert not (project / ".cache/lessonkit").exists()
+
+
+def test_serve_style_rebuilds_rerun_only_the_edited_snippet(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plugin = build_in_process(project, monkeypatch)
+    assert plugin.executor.runs == 5
+    write_pages(project, "A one-word edit in the prose.")
+    build_in_process(project, monkeypatch, config_plugin=plugin)
+    assert plugin.executor.runs == 5, "editing prose re-ran an example"
+    (project / "snippets/demo/fast.py").write_text('print("fast edited")\n')
+    build_in_process(project, monkeypatch, config_plugin=plugin)
+    assert plugin.executor.runs == 5 + 3, "only the edited snippet, under its three start methods"
+    assert "fast edited" in (project / "site/index.html").read_text(encoding="utf-8")
+
+
+# -- damage, pruning, concurrency, failures ------------------------------------------------------------
+
+
+def test_a_truncated_entry_is_ignored_and_rerun(
+    project: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    build_in_process(project, monkeypatch)
+    entry = sorted((project / ".cache/lessonkit").glob("*.json"))[0]
+    entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])
+    plugin = build_in_process(project, monkeypatch)
+    assert plugin.executor.runs == 1
+    assert f"ignoring damaged cache entry {entry}" in caplog.text
+    assert ResultCache(entry.parent).get(entry.stem) is not None, "the rerun replaced the damaged entry"
+
+
+def test_a_tampered_entry_fails_its_checksum(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path)
+    example = Example(code="print(1)", options=RunOptions((StartMethod.FORK,), 30), filename="a.py")
+    from lessonkit.runner import run_example
+
+    result = run_example(example.code, start_method=StartMethod.FORK, timeout=30, filename="a.py")
+    key = example.key(StartMethod.FORK)
+    cache.put(key, result)
+    assert cache.get(key) == result
+    entry = json.loads((tmp_path / f"{key}.json").read_text())
+    entry["result"]["output"] = "forged\n"
+    (tmp_path / f"{key}.json").write_text(json.dumps(entry))
+    assert cache.get(key) is None
+
+
+def test_entries_no_page_uses_are_pruned(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build_in_process(project, monkeypatch)
+    cache = ResultCache(project / ".cache/lessonkit")
+    assert len(cache.keys()) == 5
+    for name in ("index.md", "index.en.md"):
+        page = project / "docs" / name
+        page.write_text(page.read_text().split('```python exec="on" start_methods')[0], encoding="utf-8")
+    build_in_process(project, monkeypatch)
+    assert cache.keys() == keys_of(project)["fast.py"]
+
+
+def test_two_builds_at_once_share_one_cache(project: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    cache_dir = tmp_path / "shared-cache"
+    env = {"LESSONKIT_CACHE_DIR": str(cache_dir), "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict"]
+    import os
+
+    builds = [
+        subprocess.Popen(
+            [*command, "--site-dir", str(tmp_path / f"site{i}")],
+            cwd=project,
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    logs = [b.communicate(timeout=300)[0] for b in builds]
+    assert [b.returncode for b in builds] == [0, 0], logs
+    cache = ResultCache(cache_dir)
+    assert len(cache.keys()) == 5
+    assert all(cache.get(key) is not None for key in cache.keys())  # noqa: SIM118 - keys() is ResultCache's method
+    assert not list(cache_dir.glob("*.tmp")), "no temporary file is left behind"
+    for i in range(2):
+        assert "slow b" in (tmp_path / f"site{i}/index.html").read_text(encoding="utf-8")
+
+
+def test_failures_are_never_cached(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (project / "snippets/demo/fast.py").write_text("import sys\n\nprint('about to fail')\nsys.exit(4)\n")
+    with pytest.raises(Abort):
+        build_in_process(project, monkeypatch)
+    cache = ResultCache(project / ".cache/lessonkit")
+    failing = keys_of(project)["fast.py"]
+    assert cache.keys().isdisjoint(failing)
+    (project / "snippets/demo/fast.py").write_text(FAST)
+    plugin = build_in_process(project, monkeypatch)
+    assert plugin.executor.runs == 3, "the fixed example ran again; the passing one came from the cache"
+
+
+def test_the_real_site_builds_warm_without_running(tmp_path: Path, built_site: Path) -> None:
+    """After the session's cold build, a second build of the real site runs zero examples."""
+    result = mkdocs_build(
+        ROOT, tmp_path / "site", env={"LESSONKIT_CACHE_DIR": str(built_site.parent / "cache")}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ran 0 examples (15 cached)" in result.stderr, textwrap.shorten(result.stderr, 2000)
