@@ -1,0 +1,191 @@
+"""The built site in a real browser: language switch, tabs, answers, copy, search, offline, 404, links."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import PAGES
+from support import ROOT
+
+LESSON = {"zh": "/daemon/", "en": "/en/daemon/"}
+
+
+def heading(page) -> str:
+    """The page's first heading, without its permalink sign."""
+    return page.locator("h1").first.inner_text().removesuffix("¶")
+
+
+def search(page, query: str) -> None:
+    """Type *query* into the search box as a reader does (Material listens for key events)."""
+    page.click(".md-search__input")
+    page.keyboard.type(query)
+
+
+def open_page(page, path: str) -> None:
+    page.goto(path)
+    page.wait_for_load_state("load")
+
+
+def switch_language(page, hreflang: str) -> None:
+    page.hover(".md-header__option .md-select")
+    page.click(f".md-select__link[hreflang='{hreflang}']")
+    page.wait_for_load_state("load")
+
+
+def test_language_switcher_stays_on_the_lesson(page) -> None:
+    open_page(page, LESSON["zh"])
+    switch_language(page, "en")
+    page.wait_for_url(re.compile(r"/en/daemon/$"))
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert heading(page) == "Daemon processes"
+    switch_language(page, "zh")
+    page.wait_for_url(re.compile(r"/daemon/$"))
+    assert not urlsplit(page.url).path.startswith("/en/")
+    assert heading(page) == "守护进程"
+
+
+def test_language_switcher_keeps_the_section(page) -> None:
+    open_page(page, LESSON["zh"] + "#exercises")
+    switch_language(page, "en")
+    page.wait_for_url(re.compile(r"/en/daemon/"))
+    assert page.locator("#exercises").inner_text().startswith("Exercises")
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_each_start_method_tab_shows_its_own_output(page, language: str) -> None:
+    open_page(page, LESSON[language])
+    for answer in page.locator("details.success").all():
+        answer.locator(":scope > summary").click()
+    tab_sets = page.locator(".lessonkit-runs .tabbed-set")
+    assert tab_sets.count() == 5
+    for index in range(tab_sets.count()):
+        tabs = tab_sets.nth(index)
+        labels = tabs.locator(".tabbed-labels > label")
+        blocks = tabs.locator(".tabbed-content > .tabbed-block")
+        assert [label.inner_text() for label in labels.all()] == ["fork", "spawn", "forkserver"]
+        for chosen in range(3):
+            labels.nth(chosen).click()
+            visible = [block.is_visible() for block in blocks.all()]
+            assert visible == [i == chosen for i in range(3)], f"tab set {index}, tab {chosen}"
+            caption = blocks.nth(chosen).locator(".lessonkit-caption").inner_text()
+            assert ["fork", "spawn", "forkserver"][chosen] in caption
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_exercise_1_fork_and_spawn_tabs_show_their_real_outputs(
+    page, language: str, built_site: Path
+) -> None:
+    open_page(page, LESSON[language])
+    answer = page.locator("details.success").first
+    answer.locator(":scope > summary").click()
+    tabs = answer.locator(".lessonkit-runs .tabbed-set").first
+    outputs = {}
+    for method in ("fork", "spawn"):
+        tabs.locator(".tabbed-labels > label", has_text=re.compile(f"^{method}$")).click()
+        shown = tabs.locator(".tabbed-block:visible pre")
+        outputs[method] = shown.inner_text().rstrip("\n")
+        lines = outputs[method].split("\n")
+        assert lines[-1] == "end456" and "end123" not in lines, outputs[method]
+        assert method in tabs.locator(".tabbed-block:visible .lessonkit-caption").inner_text()
+    # Each tab shows the output that was really run under that method (the cached run's text).
+    from bs4 import BeautifulSoup
+
+    html = (built_site / LESSON[language].strip("/") / "index.html").read_text(encoding="utf-8")
+    runs = BeautifulSoup(html, "html.parser").select("details.success .lessonkit-runs")[0]
+    blocks = runs.select(".tabbed-block pre")
+    assert outputs == {"fork": blocks[0].get_text().rstrip("\n"), "spawn": blocks[1].get_text().rstrip("\n")}
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_exercise_answers_are_hidden_until_opened(page, language: str) -> None:
+    open_page(page, LESSON[language])
+    answers = page.locator("details.success")
+    assert answers.count() == 2
+    for answer in answers.all():
+        output = answer.locator(".lessonkit-runs")
+        assert not output.is_visible()
+        answer.locator(":scope > summary").click()
+        output.wait_for(state="visible")
+        assert "main-------" in output.inner_text()
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_copy_button_copies_the_snippet(page, language: str) -> None:
+    open_page(page, LESSON[language])
+    first_code = page.locator(".md-content pre").first
+    first_code.hover()
+    first_code.locator("button[data-md-type='copy']").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    snippet = (ROOT / "snippets/daemon/daemon_join.py").read_text(encoding="utf-8")
+    assert copied.strip() == snippet.strip()
+
+
+SEARCHES = [
+    ("zh", "守护进程", "/daemon/"),
+    ("zh", "孤儿进程", "/daemon/"),
+    ("zh", "子进程", "/daemon/"),
+    ("en", "daemon", "/en/daemon/"),
+    ("en", "terminated", "/en/daemon/"),
+    ("en", "orphan", "/en/daemon/"),
+]
+
+
+@pytest.mark.parametrize(("language", "query", "expected"), SEARCHES, ids=[q for _, q, _ in SEARCHES])
+def test_search_finds_the_lesson_in_its_language(page, language: str, query: str, expected: str) -> None:
+    open_page(page, "/" if language == "zh" else "/en/")
+    search(page, query)
+    results = page.locator(".md-search-result__item a")
+    results.first.wait_for(state="attached", timeout=15000)
+    first = urlsplit(results.first.get_attribute("href")).path
+    assert first.endswith(expected) and (first.startswith("/en/") == (language == "en")), first
+
+
+def test_the_search_index_holds_segmented_chinese_words(built_site: Path) -> None:
+    import json
+
+    index = json.loads((built_site / "search/search_index.json").read_text(encoding="utf-8"))
+    text = " ".join(doc["text"] for doc in index["docs"])
+    words = set(re.split(index["config"]["separator"], text))
+    assert {"守护进程", "孤儿进程", "子进程"} <= words
+    assert "进程" in words, "jieba also splits other text into words"
+
+
+def test_the_site_makes_no_request_to_another_host(context, site_url: str) -> None:
+    host = urlsplit(site_url).netloc
+    blocked = []
+
+    def offline(route) -> None:
+        if urlsplit(route.request.url).netloc == host:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", offline)
+    page = context.new_page()
+    for path in PAGES:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        assert page.locator("h1").first.is_visible()
+        assert page.evaluate("document.fonts.status") == "loaded"
+    search(page, "daemon")
+    page.locator(".md-search-result__item").first.wait_for(state="attached", timeout=15000)
+    others = [url for url in context.requested if urlsplit(url).netloc != host]
+    assert others == [] and blocked == []
+    assert len(context.requested) > 10, "requests were recorded"
+
+
+@pytest.mark.parametrize(
+    ("path", "language", "title"),
+    [("/en/no-such-page/", "en", "404 - Page not found"), ("/no-such-page/", "zh", "404 - 页面不存在")],
+)
+def test_a_missing_page_gets_a_404_in_its_language(page, path: str, language: str, title: str) -> None:
+    response = page.goto(path)
+    assert response is not None and response.status == 404
+    assert page.locator("html").get_attribute("lang") == language
+    assert heading(page) == title
+    assert page.locator(".md-header__title").is_visible(), "the 404 page has the site's styles"
+    page.errors[:] = [e for e in page.errors if "404" not in e]  # the missing page itself
