@@ -25,13 +25,19 @@ def mkdocs_build(
     )
 
 
-def copy_project(destination: Path) -> Path:
-    """Copy what a build reads (config, pages, snippets) into *destination*."""
+SHARED = ("src", "overrides", "search_terms")
+"""Read by a build but never edited by a test: linked, not copied (src is watched, and installed)."""
+
+
+def copy_project(destination: Path, *, docs: bool = True) -> Path:
+    """Copy what a build reads (config, pages, snippets) into *destination*; link the rest."""
     destination.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "mkdocs.yml", destination / "mkdocs.yml")
-    shutil.copytree(ROOT / "docs", destination / "docs")
-    shutil.copytree(ROOT / "snippets", destination / "snippets")
-    (destination / "src").symlink_to(ROOT / "src")  # watched by mkdocs.yml; the code is installed
+    if docs:
+        shutil.copytree(ROOT / "docs", destination / "docs")
+        shutil.copytree(ROOT / "snippets", destination / "snippets")
+    for name in SHARED:
+        (destination / name).symlink_to(ROOT / name)
     return destination
 
 

@@ -13,7 +13,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort
-from support import ROOT, mkdocs_build
+from support import ROOT, copy_project, mkdocs_build
 
 from lessonkit.cache import ResultCache
 from lessonkit.discovery import SnippetExpander, find_examples, read_pages
@@ -53,13 +53,10 @@ def caplog(caplog: pytest.LogCaptureFixture):
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A small copy of the site: the real mkdocs.yml, one page per language, two quick snippets."""
-    root = tmp_path / "project"
-    (root / "docs").mkdir(parents=True)
+    root = copy_project(tmp_path / "project", docs=False)
     (root / "snippets/demo").mkdir(parents=True)
-    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
     config = (root / "mkdocs.yml").read_text(encoding="utf-8")
     (root / "mkdocs.yml").write_text(config.replace("  - daemon.md\n", ""), encoding="utf-8")
-    (root / "src").symlink_to(ROOT / "src")
     shutil.copytree(ROOT / "docs/assets", root / "docs/assets")
     (root / "snippets/demo/fast.py").write_text(FAST)
     (root / "snippets/demo/slow.py").write_text(SLOW)

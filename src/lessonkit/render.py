@@ -50,11 +50,15 @@ def caption(result: ExampleResult, language: str) -> str:
 
 
 def render_output(output: str, language: str) -> str:
-    """Return one output as a Markdown code block; highlighting escapes its HTML."""
+    """Return one output as a Markdown code block; highlighting escapes its HTML.
+
+    Outputs get no copy button (``.no-copy``): a reader copies code, not output, and
+    dozens of buttons slow the page down.
+    """
     if not output.strip():
         return f"<p>{html.escape(_TEXT[language]['empty'])}</p>"
     fence = _fence(output)
-    return f"{fence}text\n{output.rstrip(chr(10))}\n{fence}"
+    return f"{fence} {{ .text .no-copy }}\n{output.rstrip(chr(10))}\n{fence}"
 
 
 def render_results(results: Sequence[ExampleResult], language: str) -> str:

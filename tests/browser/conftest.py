@@ -6,59 +6,24 @@ a reason, unless ``LESSONKIT_REQUIRE_BROWSER=1`` (set by CI) turns that into a f
 
 from __future__ import annotations
 
-import functools
 import os
-import threading
 from collections.abc import Iterator
-from http import HTTPStatus
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+
+from lessonkit.site_server import serve_site
 
 CHROMIUM = Path(os.environ.get("LESSONKIT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PAGES = ["/", "/daemon/", "/en/", "/en/daemon/"]
 
 
-class SiteHandler(SimpleHTTPRequestHandler):
-    """Serve the site quietly; a missing URL gets the nearest ``404.html`` (per language)."""
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        if code != HTTPStatus.NOT_FOUND:
-            super().send_error(code, message, explain)
-            return
-        directory = Path(self.directory)
-        parts = [p for p in urlsplit(self.path).path.split("/") if p and p != ".."]
-        for depth in range(len(parts), -1, -1):
-            page = directory.joinpath(*parts[:depth], "404.html")
-            if page.is_file():
-                body = page.read_bytes()
-                self.send_response(HTTPStatus.NOT_FOUND)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
-        super().send_error(code, message, explain)
-
-
 @pytest.fixture(scope="session")
 def site_url(built_site: Path) -> Iterator[str]:
-    """Serve the built site on 127.0.0.1 on a free port; yield its base URL."""
-    handler = functools.partial(SiteHandler, directory=str(built_site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """Serve the built site on 127.0.0.1 on a free port, as a static host does; yield its base URL."""
+    with serve_site(built_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -19,9 +19,20 @@ def heading(page) -> str:
 
 
 def search(page, query: str) -> None:
-    """Type *query* into the search box as a reader does (Material listens for key events)."""
+    """Type *query* into the search box as a reader does (Material listens for key events).
+
+    Waits until the search worker is ready, as a reader waits for "Type to start searching".
+    """
     page.click(".md-search__input")
-    page.keyboard.type(query)
+    page.wait_for_function(
+        """() => document.querySelector('.md-search-result__meta').textContent.trim() ===
+            JSON.parse(document.getElementById('__config').textContent).translations['search.result.placeholder']"""
+    )
+    if query.isascii():
+        page.keyboard.type(query)
+    else:  # Chinese arrives from an input method as committed text, then the reader presses a key
+        page.keyboard.insert_text(query)
+        page.keyboard.press("End")
 
 
 def open_page(page, path: str) -> None:

@@ -1,0 +1,33 @@
+"""On a phone-sized screen nothing overflows the page and tab labels stay on one line."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import PAGES
+
+
+@pytest.fixture
+def phone(browser, site_url: str):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, base_url=site_url)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_nothing_overflows_a_phone_screen(phone, path: str) -> None:
+    phone.goto(path)
+    phone.wait_for_load_state("networkidle")
+    for answer in phone.locator("details").all():
+        answer.evaluate("element => element.open = true")
+    width = phone.evaluate("document.documentElement.clientWidth")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= width
+    label_rows = phone.evaluate(
+        """() => [...document.querySelectorAll('.lessonkit-runs .tabbed-labels')].map(
+            labels => new Set([...labels.children].map(label => label.offsetTop)).size)"""
+    )
+    assert label_rows and set(label_rows) == {1}, "every set of start-method tabs fits on one line"
+    captions_fit = phone.evaluate(
+        """() => [...document.querySelectorAll('.lessonkit-caption')].every(
+            caption => caption.scrollWidth <= caption.clientWidth)"""
+    )
+    assert captions_fit
