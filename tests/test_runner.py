@@ -208,3 +208,16 @@ def test_the_environment_is_scrubbed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert names <= allowed, names - allowed
     assert result.output.splitlines()[1] == "work"  # a temporary directory, shown relative
     assert result.output.splitlines()[2] == "True"  # stdin is empty
+
+
+def test_an_output_with_blank_lines_and_indentation_stays_one_block() -> None:
+    code = "print('first')\nprint()\nprint()\nprint('    indented <b>')\nprint()\nprint('last')\n"
+    result = run(code)
+    md = markdown.Markdown(
+        extensions=["pymdownx.superfences", "pymdownx.tabbed", "attr_list", "md_in_html"],
+        extension_configs={"pymdownx.tabbed": {"alternate_style": True}},
+    )
+    html = md.convert(render_results([result], "zh"))
+    assert html.count("<pre") == 1
+    assert "first\n\n\n    indented &lt;b&gt;\n\nlast" in html
+    assert "在伪终端中运行" in html
