@@ -273,4 +273,6 @@ def test_the_real_site_builds_warm_without_running(tmp_path: Path, built_site: P
         ROOT, tmp_path / "site", env={"LESSONKIT_CACHE_DIR": str(built_site.parent / "cache")}
     )
     assert result.returncode == 0, result.stderr
-    assert "ran 0 examples (15 cached)" in result.stderr, textwrap.shorten(result.stderr, 2000)
+    summaries = [line for line in result.stderr.splitlines() if "lessonkit: ran " in line]
+    assert len(summaries) == 1, "one summary for the whole build, nested languages included"
+    assert "ran 0 examples (15 cached)" in summaries[0], textwrap.shorten(result.stderr, 2000)

@@ -22,9 +22,20 @@ class SnippetExpander:
             extensions=["pymdownx.snippets"], extension_configs={"pymdownx.snippets": snippets_config}
         )
 
+    @property
+    def base_paths(self) -> list[Path]:
+        """The directories includes are looked up in, as pymdownx.snippets resolves them."""
+        return [Path(base).resolve() for base in self._md.preprocessors["snippet"].base_path]
+
     def expand(self, lines: list[str]) -> str:
-        """Return the code SuperFences hands to the formatter for a fence with these body lines."""
-        return "\n".join(self._md.preprocessors["snippet"].run(list(lines)))
+        """Return the code SuperFences hands to the formatter for a fence with these body lines.
+
+        Markdown expands snippets first, then normalises whitespace (tabs to spaces,
+        whitespace-only lines emptied); both steps change the code, so both run here.
+        """
+        expanded = self._md.preprocessors["snippet"].run(list(lines))
+        normalised = [line.expandtabs(self._md.tab_length) for line in expanded]
+        return "\n".join("" if not line.strip(" ") else line for line in normalised)
 
 
 def fence_example(fence: ExecFence, expander: SnippetExpander, defaults: RunDefaults) -> Example:

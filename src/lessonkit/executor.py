@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import platform
 import threading
 import time
@@ -18,6 +19,8 @@ from lessonkit.checks import find_problem
 from lessonkit.options import RunOptions
 from lessonkit.runner import HAS_TERMINAL, ExampleResult, run_example
 from lessonkit.start_method import StartMethod
+
+log = logging.getLogger("mkdocs.plugins.lessonkit")
 
 
 def executor_version() -> str:
@@ -72,7 +75,7 @@ class RunSummary:
 
     def line(self) -> str:
         """Return the progress line printed after pre-execution."""
-        return f"lessonkit: ran {self.ran} examples ({self.cached} cached) in {self.seconds:.1f} s"
+        return f"ran {self.ran} examples ({self.cached} cached) in {self.seconds:.1f} s"
 
 
 @dataclass
@@ -83,15 +86,12 @@ class Batch:
     cached: int = 0
     submitted: int = 0
     futures: list[Future[ExampleResult]] = field(default_factory=list)
-    last_done: float = 0.0
+    keys: list[str] = field(default_factory=list)
 
-    def add(self, future: Future[ExampleResult]) -> None:
-        """Wait for *future* too, and note when it completes."""
+    def wait_for(self, key: str, future: Future[ExampleResult]) -> None:
+        """Include the run of *key* in this batch."""
+        self.keys.append(key)
         self.futures.append(future)
-        future.add_done_callback(self._note_done)
-
-    def _note_done(self, _future: Future[ExampleResult]) -> None:
-        self.last_done = max(self.last_done, time.monotonic())
 
 
 class Executor:
@@ -99,9 +99,12 @@ class Executor:
 
     Runs go to a pool of ``jobs`` threads, each waiting on its own subprocess. Pages
     can render while a batch is still running; asking for a result waits only for it.
+    A failed run stays in memory, so every page showing it reports the same failure,
+    until :meth:`drop_failures` (at the start of the next build) lets it run again.
 
     Attributes:
         runs: How many real runs (one per start method) this executor has made.
+        used: The keys of every result handed out since :meth:`reset_used`.
     """
 
     def __init__(
@@ -117,7 +120,10 @@ class Executor:
         self.cache = cache
         self.refresh = refresh
         self.runs = 0
+        self.used: set[str] = set()
         self._memory: dict[str, ExampleResult] = {}
+        self._failed: set[str] = set()
+        self._finished_at: dict[str, float] = {}
         self._running: dict[str, Future[ExampleResult]] = {}
         self._pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="lessonkit")
         self._lock = threading.Lock()
@@ -133,20 +139,30 @@ class Executor:
         return result
 
     def _run(self, example: Example, method: StartMethod, key: str) -> ExampleResult:
-        result = run_example(
-            example.code,
-            start_method=method,
-            timeout=example.options.timeout,
-            filename=example.filename,
-            repo_root=self.repo_root,
-        )
-        if self.cache is not None and find_problem(result, example.options) is None:
-            self.cache.put(key, result)  # failures are never stored
-        with self._lock:
-            self.runs += 1
-            self._memory[key] = result
-            self._running.pop(key, None)
-        return result
+        try:
+            result = run_example(
+                example.code,
+                start_method=method,
+                timeout=example.options.timeout,
+                filename=example.filename,
+                repo_root=self.repo_root,
+            )
+            failed = find_problem(result, example.options) is not None
+            if self.cache is not None and not failed:  # failures are never stored
+                try:
+                    self.cache.put(key, result)
+                except OSError as error:
+                    log.warning(f"lessonkit: could not store a result in {self.cache.directory}: {error}")
+            with self._lock:
+                self.runs += 1
+                self._memory[key] = result
+                self._finished_at[key] = time.monotonic()
+                if failed:
+                    self._failed.add(key)
+            return result
+        finally:
+            with self._lock:
+                self._running.pop(key, None)
 
     def start(self, examples: Iterable[Example]) -> Batch:
         """Start every missing (example, start method) run in the background, ``jobs`` at a time."""
@@ -160,31 +176,55 @@ class Executor:
                         continue
                     seen.add(key)
                     if key in self._running:
-                        batch.add(self._running[key])
+                        batch.wait_for(key, self._running[key])
                     elif self._lookup(key) is not None:
                         batch.cached += 1
                     else:
                         future = self._pool.submit(self._run, example, method, key)
                         self._running[key] = future
-                        batch.add(future)
+                        batch.wait_for(key, future)
                         batch.submitted += 1
         return batch
 
     def finish(self, batch: Batch) -> RunSummary:
-        """Wait for every run of *batch* and return what it did."""
+        """Wait for every run of *batch* and return what it did.
+
+        Raises:
+            Exception: Whatever a run raised (not a failed example, which is a result).
+        """
         for future in batch.futures:
             future.result()
-        seconds = max(0.0, batch.last_done - batch.started) if batch.futures else 0.0
-        return RunSummary(ran=batch.submitted, cached=batch.cached, seconds=seconds)
+        with self._lock:
+            last = max(
+                (self._finished_at.get(key, batch.started) for key in batch.keys), default=batch.started
+            )
+        return RunSummary(ran=batch.submitted, cached=batch.cached, seconds=max(0.0, last - batch.started))
 
     def results(self, example: Example) -> tuple[list[ExampleResult], int]:
         """Return one result per start method, and how many runs this call had to start itself."""
         batch = self.start([example])
         self.finish(batch)
-        return [self._memory[example.key(m)] for m in example.options.start_methods], batch.submitted
-
-    def forget(self, example: Example) -> None:
-        """Drop an example's results from memory, so a failed one runs again next time."""
+        keys = [example.key(m) for m in example.options.start_methods]
         with self._lock:
-            for method in example.options.start_methods:
-                self._memory.pop(example.key(method), None)
+            self.used.update(keys)
+            return [self._memory[key] for key in keys], batch.submitted
+
+    def reset_used(self) -> None:
+        """Start recording, afresh, which results a build hands out."""
+        with self._lock:
+            self.used = set()
+
+    def drop_failures(self) -> None:
+        """Forget failed results, so the next build runs those examples again."""
+        with self._lock:
+            for key in self._failed:
+                self._memory.pop(key, None)
+            self._failed.clear()
+
+    def cancel_pending(self) -> int:
+        """Cancel runs that have not started yet (a build failed); return how many."""
+        with self._lock:
+            pending = [key for key, future in self._running.items() if future.cancel()]
+            for key in pending:
+                del self._running[key]
+        return len(pending)

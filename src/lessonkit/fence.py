@@ -60,13 +60,17 @@ def run_fence(*, executor: Executor, example: Example, site: FenceSite, language
         ExecutionError: A run timed out, exited with another code, lacked its
             ``expect`` text, or printed an undeclared traceback.
     """
-    results, started = executor.results(example)
+    try:
+        results, started = executor.results(example)
+    except Exception as error:  # not a failing example (that is a result) but a broken run
+        raise ExecutionError(
+            f"lessonkit: could not run the example at {site.describe()}: {type(error).__name__}: {error}"
+        ) from error
     if started:
         log.info(f"ran {started} examples while rendering {site.describe()} (not found by pre-execution)")
     for result in results:
         problem = find_problem(result, example.options)
         if problem:
-            executor.forget(example)
             message = (
                 f"lessonkit: the example at {site.describe()} failed: {problem}.\n"
                 f"Last lines of its output under {result.start_method.value}:\n{_tail(result.output)}"

@@ -43,7 +43,7 @@ class Localized404Plugin(BasePlugin):
             self.pages[language.link] = output_content
         return output_content
 
-    @event_priority(-100)  # after mkdocs-static-i18n has built every language
+    @event_priority(-150)  # after mkdocs-static-i18n (-100) has built every language
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Once every language is built, write each one's 404 page under its link."""
         self.depth -= 1

@@ -6,10 +6,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>python|py)\b(?P<header>.*)$")
-_OPTION = re.compile(r'(?P<key>[\w-]+)="(?P<value>[^"]*)"')
-_SNIPPET = re.compile(r'^[ \t]*-{1,}8<-{1,}[ \t]+"(?P<path>[^"]+)"[ \t]*$')
+from pymdownx.superfences import RE_OPTIONS
+
+_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<header>.*)$")
+_LANGUAGE = re.compile(r"^[ \t]*(?:\{[ \t]*\.)?(?P<lang>[\w+-]+)")
+_SNIPPET = re.compile(r'^[ \t]*-{1,}8<-{1,}[ \t]+(?P<quote>["\'])(?P<path>[^"\']+)(?P=quote)[ \t]*$')
 _EXEC_TRUE = {"on", "yes", "true", "1"}
+PYTHON_LANGUAGES = ("python", "py")
 
 SITE_OPTION = "lessonkit_site"
 """Fence option lessonkit adds to each executed block so its runs can name page and line."""
@@ -30,7 +33,7 @@ class FenceSite:
 
     def describe(self) -> str:
         """Return e.g. ``docs/index.md:12 (snippet snippets/daemon/join.py)``."""
-        where = f"{self.page}:{self.line}"
+        where = f"{self.page}:{self.line}" if self.line else f"{self.page} (line unknown)"
         return f"{where} (snippet {self.snippet})" if self.snippet else where
 
 
@@ -42,10 +45,29 @@ class ExecFence:
     options: dict[str, str]
     body: list[str] = field(default_factory=list)
     header_index: int = 0
+    include: str | None = None
+    """The snippet path exactly as the ``--8<--`` line gives it (relative to a base path)."""
+
+
+def fence_options(header: str) -> dict[str, str]:
+    """Parse ``key="value"`` options the way SuperFences does (either quote)."""
+    return {m["key"]: m["value"] for m in RE_OPTIONS.finditer(header) if m["value"] is not None}
+
+
+def snippet_path(line: str) -> str | None:
+    """Return the file a ``--8<-- "path"`` line includes, without a ``:lines`` or ``:section`` part."""
+    match = _SNIPPET.match(line)
+    if not match:
+        return None
+    return re.sub(r":[^/\\]*$", "", match["path"])
 
 
 def find_exec_fences(markdown: str, page: str, snippet_base: str = "snippets") -> list[ExecFence]:
-    """Return every ```` ```python exec="on" ```` fence in *markdown*, in page order."""
+    """Return every ```` ```python exec="on" ```` fence in *markdown*, in page order.
+
+    Fences of every language are stepped over whole, so an example fence shown inside a
+    ```` ````markdown ```` block is not mistaken for one that runs.
+    """
     lines = markdown.split("\n")
     fences: list[ExecFence] = []
     index = 0
@@ -54,22 +76,30 @@ def find_exec_fences(markdown: str, page: str, snippet_base: str = "snippets") -
         if not opening:
             index += 1
             continue
-        options = {m["key"]: m["value"] for m in _OPTION.finditer(opening["header"])}
         fence_char, fence_length = re.escape(opening["fence"][0]), len(opening["fence"])
         closing = re.compile(rf"^{re.escape(opening['indent'])}{fence_char}{{{fence_length},}}[ \t]*$")
         end = index + 1
         while end < len(lines) and not closing.match(lines[end]):
             end += 1
-        body = [line.removeprefix(opening["indent"]) for line in lines[index + 1 : end]]
-        if options.get("exec", "").lower() in _EXEC_TRUE:
-            snippets = [m["path"] for line in body if (m := _SNIPPET.match(line))]
-            snippet = f"{snippet_base}/{snippets[0]}" if len(snippets) == 1 else None
+        header = opening["header"]
+        language = _LANGUAGE.match(header)
+        options = fence_options(header)
+        if (
+            language
+            and language["lang"] in PYTHON_LANGUAGES
+            and options.get("exec", "").lower() in _EXEC_TRUE
+        ):
+            body = [line.removeprefix(opening["indent"]) for line in lines[index + 1 : end]]
+            snippets = [path for line in body if (path := snippet_path(line))]
+            include = snippets[0] if len(snippets) == 1 else None
+            snippet = f"{snippet_base}/{include}" if include else None
             fences.append(
                 ExecFence(
                     site=FenceSite(page=page, line=index + 1, snippet=snippet),
                     options=options,
                     body=body,
                     header_index=index,
+                    include=include,
                 )
             )
         index = end + 1
@@ -77,13 +107,23 @@ def find_exec_fences(markdown: str, page: str, snippet_base: str = "snippets") -
 
 
 def mark_fences(markdown: str, fences: list[ExecFence], tokens: list[str]) -> str:
-    """Return *markdown* with ``lessonkit_site="TOKEN"`` added to each fence's header line."""
+    """Return *markdown* with ``lessonkit_site="TOKEN"`` added to each fence's options."""
     lines = markdown.split("\n")
     for fence, token in zip(fences, tokens, strict=True):
-        lines[fence.header_index] += f' {SITE_OPTION}="{token}"'
+        line = lines[fence.header_index]
+        option = f'{SITE_OPTION}="{token}"'
+        if line.rstrip().endswith("}"):  # ```{ .python exec="on" } or ```python { exec="on" }
+            cut = line.rindex("}")
+            lines[fence.header_index] = f"{line[:cut].rstrip()} {option} {line[cut:]}"
+        else:
+            lines[fence.header_index] = f"{line} {option}"
     return "\n".join(lines)
 
 
-def missing_snippets(fences: list[ExecFence], root: Path) -> list[FenceSite]:
-    """Return the sites whose included snippet file does not exist under *root*."""
-    return [f.site for f in fences if f.site.snippet and not (root / f.site.snippet).is_file()]
+def missing_snippets(fences: list[ExecFence], base_paths: list[Path]) -> list[FenceSite]:
+    """Return the sites whose included snippet is in none of pymdownx.snippets' base paths."""
+    return [
+        fence.site
+        for fence in fences
+        if fence.include and not any((base / fence.include).is_file() for base in base_paths)
+    ]

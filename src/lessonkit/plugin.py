@@ -61,6 +61,11 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         """Point markdown-exec's python fences at lessonkit's formatter (idempotent)."""
         self.root = Path(config.config_file_path).parent.resolve()
         self.execute = _flag("LESSONKIT_EXEC", True)
+        self.docs_dir = config.docs_dir
+        if self.config.timeout <= 0 or self.config.jobs < 1:
+            raise PluginError(
+                "lessonkit: 'timeout' must be a positive number of seconds and 'jobs' at least 1"
+            )
         cache_dir = Path(os.environ.get("LESSONKIT_CACHE_DIR") or self.root / self.config.cache_dir)
         if self.executor is None or self.executor.cache is None or self.executor.cache.directory != cache_dir:
             self.executor = Executor(
@@ -107,9 +112,11 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self.depth += 1
         if self.depth > 1:
             return
-        if not self.execute or self.executor is None:
+        if not self.execute:
             log.info("LESSONKIT_EXEC=0: pages render with a placeholder instead of running any example")
             return
+        self.executor.drop_failures()  # a failure from the previous build gets another run
+        self.executor.reset_used()
         pages = read_pages(Path(config.docs_dir))
         examples = find_examples(pages, self.expander, self.defaults, self.config.snippets_dir)
         self.batch_keys = {example.key(m) for example in examples for m in example.options.start_methods}
@@ -119,30 +126,38 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             f"running {self.batch.submitted}, up to {self.executor.jobs} at once"
         )
 
+    @event_priority(-150)  # after mkdocs-static-i18n (-100) has run the other languages' builds
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """After the outermost build, report the batch and prune stored results no page uses."""
         self.depth -= 1
-        if self.depth > 0 or self.batch is None or self.executor is None:
+        if self.depth > 0 or self.batch is None:
             return
         summary = self.executor.finish(self.batch)
         self.batch = None
-        log.info(summary.line().removeprefix("lessonkit: "))
+        log.info(summary.line())
         if self.executor.cache is not None:
-            removed = self.executor.cache.prune(self.batch_keys)
+            removed = self.executor.cache.prune(self.batch_keys | self.executor.used)
             if removed:
                 log.info(f"pruned {removed} stored results that no page uses any more")
 
     def on_build_error(self, *, error: Exception) -> None:
-        """Reset the build depth, so the next build (e.g. under ``mkdocs serve``) starts afresh."""
+        """Cancel queued runs and reset the depth, so the next build (``mkdocs serve``) starts afresh."""
         self.depth = 0
         self.batch = None
+        if self.executor is not None:
+            self.executor.cancel_pending()
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         """Tag each executed fence with its page and line, and check its snippet and options."""
         self.page = page
-        page_path = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
+        page_path = self._page_path(page)
         fences = find_exec_fences(markdown, page_path, self.config.snippets_dir)
-        missing = missing_snippets(fences, self.root)
+        # MkDocs has cut the front matter off *markdown*; take line numbers from the file itself.
+        in_file = find_exec_fences(page.file.content_string, page_path, self.config.snippets_dir)
+        if [f.body for f in in_file] == [f.body for f in fences]:
+            for fence, original in zip(fences, in_file, strict=True):
+                fence.site = original.site
+        missing = missing_snippets(fences, self.expander.base_paths)
         if missing:
             where = "; ".join(f"{s.page}:{s.line} includes {s.snippet}" for s in missing)
             raise PluginError(f"lessonkit: snippet file not found: {where}. Create it or fix the path.")
@@ -163,8 +178,11 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
     def _site(self, token: str | None) -> FenceSite:
         if token is not None and token in self.sites:
             return self.sites[token]
-        page = f"docs/{self.page.file.src_uri}" if self.page else "an unknown page"
-        return FenceSite(page=page, line=0)
+        return FenceSite(page=self._page_path(self.page) if self.page else "an unknown page", line=0)
+
+    def _page_path(self, page: Page) -> str:
+        """Return the page's source path as a contributor sees it, e.g. ``docs/daemon.md``."""
+        return f"{Path(self.docs_dir).name}/{page.file.src_uri}"
 
     def _language(self) -> str:
         return page_language(self.page.file.src_uri) if self.page else "zh"
