@@ -221,3 +221,29 @@ def test_an_output_with_blank_lines_and_indentation_stays_one_block() -> None:
     assert html.count("<pre") == 1
     assert "first\n\n\n    indented &lt;b&gt;\n\nlast" in html
     assert "在伪终端中运行" in html
+
+
+def test_processes_left_running_after_the_main_exits_are_reported_and_killed() -> None:
+    code = """
+        import subprocess, sys
+
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+        print("child", child.pid, flush=True)
+    """
+    result = run(code, timeout=20)
+    assert result.left_running and not result.timed_out
+    assert result.returncode == 0
+    assert result.duration < 15, "reported after a short grace period, not at the timeout"
+    pid = int(result.output.split()[1])
+    assert not process_is_running(pid)
+    problem = find_problem(result, options())
+    assert problem is not None and "kept running" in problem
+
+
+def test_a_traceback_past_the_cut_still_fails() -> None:
+    code = "print('x' * 5000)\nraise ValueError('late')\n"
+    result = run(code, output_limit=1000)
+    assert "output cut here" in result.output and "Traceback" not in result.output
+    assert result.traceback_after_cut
+    assert find_problem(result, options(returncode=1)) is not None
+    assert find_problem(result, options(returncode=1, expect="x")) is None

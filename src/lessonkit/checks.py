@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from lessonkit.options import RunOptions
-from lessonkit.runner import ExampleResult
+from lessonkit.runner import TRACEBACK_BYTES, ExampleResult
 
-TRACEBACK_MARKER = "Traceback (most recent call last)"
+TRACEBACK_MARKER = TRACEBACK_BYTES.decode()
 """Printed by Python for an uncaught exception, in the main process or any child."""
 
 
@@ -16,6 +16,12 @@ def find_problem(result: ExampleResult, options: RunOptions) -> str | None:
         return (
             f"under {method} it was still running after {options.timeout:g} s and was killed "
             'with all its child processes. Make it finish sooner, or raise timeout="SECONDS"'
+        )
+    if result.left_running:
+        return (
+            f"under {method} the main process exited, but processes it started kept running "
+            "(and held the terminal) and were killed. Join or terminate them before the main "
+            "process exits"
         )
     if result.returncode != options.returncode:
         return (
@@ -30,7 +36,7 @@ def find_problem(result: ExampleResult, options: RunOptions) -> str | None:
                 "Fix the example or the expect text"
             )
         return None
-    if TRACEBACK_MARKER in result.output:
+    if TRACEBACK_MARKER in result.output or result.traceback_after_cut:
         return (
             f"under {method} a process printed a traceback. A child's crash leaves the "
             'exit code at 0, so the output is checked too. Fix the example, or add expect="TEXT" '

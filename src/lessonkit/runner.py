@@ -9,6 +9,7 @@ is killed when the run ends, so no child or grandchild outlives it.
 from __future__ import annotations
 
 import contextlib
+import enum
 import os
 import platform
 import select
@@ -34,6 +35,12 @@ HAS_TERMINAL = pty is not None and os.name == "posix"
 
 _READ_CHUNK = 65536
 
+TRACEBACK_BYTES = b"Traceback (most recent call last)"
+
+LEFT_RUNNING_GRACE = 2.0
+"""Seconds the terminal may stay open after the main process exits (e.g. a forkserver
+winding down) before the processes holding it count as left behind."""
+
 
 @dataclass(frozen=True)
 class ExampleResult:
@@ -48,6 +55,10 @@ class ExampleResult:
     python_version: str
     python_implementation: str
     system: str
+    left_running: bool = False
+    """The main process exited, but descendants held the terminal open and were killed."""
+    traceback_after_cut: bool = False
+    """A traceback was printed in the part of the output that was cut."""
 
     def to_json(self) -> dict[str, object]:
         """Return a JSON-serialisable dict of this result."""
@@ -65,17 +76,28 @@ class ExampleResult:
 
 @dataclass
 class _Capture:
-    """Bytes read from the script, bounded so a chatty example cannot fill memory."""
+    """Bytes read from the script, bounded so a chatty example cannot fill memory.
+
+    Bytes past the limit are counted, not kept, but still searched for a traceback,
+    so one printed after the cut still fails the example.
+    """
 
     limit: int
     data: bytearray
     total: int = 0
+    traceback_after_cut: bool = False
+    _tail: bytes = b""
 
     def add(self, chunk: bytes) -> None:
         self.total += len(chunk)
         room = self.limit - len(self.data)
         if room > 0:
             self.data += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            window = self._tail + chunk
+            self.traceback_after_cut |= TRACEBACK_BYTES in window
+            self._tail = window[-len(TRACEBACK_BYTES) :]
 
     @property
     def omitted(self) -> int:
@@ -83,27 +105,60 @@ class _Capture:
         return self.total - len(self.data)
 
 
+class _Outcome(enum.Enum):
+    FINISHED = "finished"
+    TIMED_OUT = "timed out"
+    LEFT_RUNNING = "left processes running"
+
+
 def _kill_group(pgid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
 
 
-def _drain(fd: int, capture: _Capture, deadline: float) -> bool:
-    """Read *fd* until every writer has closed it; return False on timeout."""
+def _leader_exited(process: subprocess.Popen[bytes]) -> bool:
+    """True once the main process has exited.
+
+    Where ``waitid`` exists it stays unreaped (a zombie), so its group id cannot be reused
+    before the group is killed; elsewhere it is reaped by ``poll``.
+    """
+    if hasattr(os, "waitid"):
+        return os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    return process.poll() is not None
+
+
+def _drain(fd: int, process: subprocess.Popen[bytes], capture: _Capture, deadline: float) -> _Outcome:
+    """Read *fd* until every writer has closed it and the main process has exited.
+
+    A descendant that keeps the terminal open more than ``LEFT_RUNNING_GRACE`` seconds after
+    the main process exited is reported, not waited for until the timeout.
+    """
+    closed = False
+    leader_gone_at: float | None = None
     while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return False
-        ready, _, _ = select.select([fd], [], [], min(remaining, 0.5))
+        now = time.monotonic()
+        if now >= deadline:
+            return _Outcome.TIMED_OUT
+        if leader_gone_at is None and _leader_exited(process):
+            leader_gone_at = now
+        if closed and leader_gone_at is not None:
+            return _Outcome.FINISHED
+        if leader_gone_at is not None and now - leader_gone_at > LEFT_RUNNING_GRACE:
+            return _Outcome.LEFT_RUNNING
+        if closed:
+            time.sleep(0.02)
+            continue
+        ready, _, _ = select.select([fd], [], [], min(deadline - now, 0.1))
         if not ready:
             continue
         try:
             chunk = os.read(fd, _READ_CHUNK)
         except OSError:  # EIO: the terminal's last writer has gone
-            return True
-        if not chunk:
-            return True
-        capture.add(chunk)
+            chunk = b""
+        if chunk:
+            capture.add(chunk)
+        else:
+            closed = True
 
 
 def _start(
@@ -172,14 +227,9 @@ def run_example(
         started = time.monotonic()
         process, reader = _start([sys.executable, filename], env, workdir, use_terminal)
         try:
-            finished = _drain(reader, capture, started + timeout)
-            if finished:
-                try:
-                    process.wait(timeout=max(0.1, started + timeout - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    finished = False
+            outcome = _drain(reader, process, capture, started + timeout)
         finally:
-            _kill_group(process.pid)
+            _kill_group(process.pid)  # before the main process is reaped: its group id is still ours
             os.close(reader)
             process.wait()
         duration = time.monotonic() - started
@@ -193,8 +243,10 @@ def run_example(
     return ExampleResult(
         start_method=start_method,
         output=output,
-        returncode=process.returncode if finished else None,
-        timed_out=not finished,
+        returncode=None if outcome is _Outcome.TIMED_OUT else process.returncode,
+        timed_out=outcome is _Outcome.TIMED_OUT,
+        left_running=outcome is _Outcome.LEFT_RUNNING,
+        traceback_after_cut=capture.traceback_after_cut,
         duration=duration,
         terminal=use_terminal,
         python_version=platform.python_version(),

@@ -72,8 +72,11 @@ class StaticSiteHandler(SimpleHTTPRequestHandler):
         if found is not None:
             self._send(HTTPStatus.OK, found, ASSET_CACHE if url_path.startswith("/assets/") else "no-cache")
             return
-        if Path(self.directory, *[p for p in url_path.split("/") if p]).is_dir():
-            super().do_GET()  # the stdlib redirects a directory without its trailing slash
+        directory = Path(
+            self.directory, *[p for p in unquote(url_path).split("/") if p not in ("", ".", "..")]
+        )
+        if directory.is_dir() and not url_path.endswith("/"):
+            super().do_GET()  # the stdlib redirects /en to /en/; it never lists a directory here
             return
         page = self._nearest_404(url_path)
         if page is None:
