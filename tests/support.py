@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,8 +42,21 @@ def copy_project(destination: Path, *, docs: bool = True) -> Path:
     return destination
 
 
-def process_is_running(pid: int) -> bool:
-    """True if *pid* is a live process; a zombie waiting to be reaped counts as gone."""
+def process_is_running(pid: int, grace: float = 5.0) -> bool:
+    """True if *pid* is still a live process after *grace* seconds; a zombie counts as gone.
+
+    SIGKILL is delivered asynchronously, so a process killed a moment ago may still be
+    listed as sleeping for a short while on a loaded machine.
+    """
+    deadline = time.monotonic() + grace
+    while _alive(pid):
+        if time.monotonic() >= deadline:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _alive(pid: int) -> bool:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except FileNotFoundError:
