@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from lessonkit.discovery import SnippetExpander, find_examples, read_pages
 from lessonkit.executor import Example, run_key
 from lessonkit.options import RunDefaults, RunOptions
 from lessonkit.plugin import LessonkitPlugin
+from lessonkit.runner import run_example
 from lessonkit.start_method import StartMethod
 
 DEFAULTS = RunDefaults(start_methods=tuple(StartMethod), timeout=30.0)
@@ -202,8 +206,6 @@ def test_a_truncated_entry_is_ignored_and_rerun(
 def test_a_tampered_entry_fails_its_checksum(tmp_path: Path) -> None:
     cache = ResultCache(tmp_path)
     example = Example(code="print(1)", options=RunOptions((StartMethod.FORK,), 30), filename="a.py")
-    from lessonkit.runner import run_example
-
     result = run_example(example.code, start_method=StartMethod.FORK, timeout=30, filename="a.py")
     key = example.key(StartMethod.FORK)
     cache.put(key, result)
@@ -226,14 +228,9 @@ def test_entries_no_page_uses_are_pruned(project: Path, monkeypatch: pytest.Monk
 
 
 def test_two_builds_at_once_share_one_cache(project: Path, tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     cache_dir = tmp_path / "shared-cache"
     env = {"LESSONKIT_CACHE_DIR": str(cache_dir), "NO_MKDOCS_2_WARNING": "1"}
     command = [sys.executable, "-m", "mkdocs", "build", "--strict"]
-    import os
-
     builds = [
         subprocess.Popen(
             [*command, "--site-dir", str(tmp_path / f"site{i}")],

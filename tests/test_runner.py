@@ -27,6 +27,15 @@ def options(**kwargs) -> RunOptions:
     return RunOptions(start_methods=(StartMethod.FORK,), timeout=20, **kwargs)
 
 
+def rendered_html(result: ExampleResult, language: str) -> str:
+    """Render *result* the way a page does: lessonkit's Markdown, through the site's extensions."""
+    md = markdown.Markdown(
+        extensions=["pymdownx.superfences", "pymdownx.tabbed", "attr_list", "md_in_html"],
+        extension_configs={"pymdownx.tabbed": {"alternate_style": True}},
+    )
+    return md.convert(render_results([result], language))
+
+
 CHILD_PRINTS = """
     import multiprocessing as mp
 
@@ -141,11 +150,7 @@ def test_timeout_kills_the_whole_process_group() -> None:
 
 def test_output_is_html_escaped_when_rendered() -> None:
     result = run("print('<script>alert(1)</script> & ```')")
-    md = markdown.Markdown(
-        extensions=["pymdownx.superfences", "pymdownx.tabbed", "attr_list", "md_in_html"],
-        extension_configs={"pymdownx.tabbed": {"alternate_style": True}},
-    )
-    html = md.convert(render_results([result], "en"))
+    html = rendered_html(result, "en")
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; ```" in html
     assert ">fork</label>" in html
@@ -213,11 +218,7 @@ def test_the_environment_is_scrubbed(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_an_output_with_blank_lines_and_indentation_stays_one_block() -> None:
     code = "print('first')\nprint()\nprint()\nprint('    indented <b>')\nprint()\nprint('last')\n"
     result = run(code)
-    md = markdown.Markdown(
-        extensions=["pymdownx.superfences", "pymdownx.tabbed", "attr_list", "md_in_html"],
-        extension_configs={"pymdownx.tabbed": {"alternate_style": True}},
-    )
-    html = md.convert(render_results([result], "zh"))
+    html = rendered_html(result, "zh")
     assert html.count("<pre") == 1
     assert "first\n\n\n    indented &lt;b&gt;\n\nlast" in html
     assert "在伪终端中运行" in html
