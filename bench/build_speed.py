@@ -10,6 +10,7 @@ median of each measurement and these ratios, with their targets:
     warm / no-exec                      <= 1.2
     cold / (slowest example + no-exec)  <= 1.3
     old sequential / cold               (how much faster than one example after another)
+    sandboxed / unsandboxed run time    (what isolation costs, per example and in total)
 
 "Old sequential" is the no-exec build plus every distinct (block, start method)
 run one after another, which is what running each block in turn inside the
@@ -28,10 +29,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from lessonkit.discovery import SnippetExpander, find_examples, read_pages
-from lessonkit.options import RunDefaults
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+from lessonkit.executor import Example
 from lessonkit.runner import run_example
-from lessonkit.start_method import DEFAULT_START_METHODS
+from lessonkit.sandbox import Isolation, sandbox_support
+from lessonkit.start_method import StartMethod
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,21 +61,54 @@ def timed_build(site_dir: Path, **env: str) -> float:
     return seconds
 
 
-def example_durations(repeat: int) -> list[tuple[str, float]]:
+def discovered_examples(site_dir: Path) -> list[Example]:
+    """Return the lesson's executed blocks as the plugin discovers them (a no-exec build, in process)."""
+    os.environ["LESSONKIT_EXEC"] = "0"
+    try:
+        config = load_config(str(ROOT / "mkdocs.yml"), site_dir=str(site_dir))
+        config.plugins.on_startup(command="build", dirty=False)
+        build(config)
+    finally:
+        del os.environ["LESSONKIT_EXEC"]
+    return list(config.plugins["lessonkit"].examples)
+
+
+def example_durations(
+    examples: list[Example], repeat: int, isolation: Isolation
+) -> list[tuple[str, StartMethod, float]]:
     """Run every distinct (example, start method) alone, *repeat* times; return median durations."""
-    expander = SnippetExpander({"base_path": [str(ROOT / "snippets")], "check_paths": True})
-    defaults = RunDefaults(start_methods=DEFAULT_START_METHODS, timeout=60)
-    examples = find_examples(read_pages(ROOT / "docs"), expander, defaults, "snippets")
-    distinct = {example.key(m): (example, m) for example in examples for m in example.options.start_methods}
+    distinct = {(e.code, e.filename, m): (e, m) for e in examples for m in e.options.start_methods}
     durations = []
     for index, (example, method) in enumerate(distinct.values(), 1):
-        progress(f"example {index}/{len(distinct)}: {example.filename} under {method.value}")
+        where = f"{example.filename} under {method.value}"
+        progress(f"isolation {isolation.value}: example {index}/{len(distinct)}: {where}")
         runs = [
-            run_example(example.code, start_method=method, timeout=60, filename=example.filename).duration
+            run_example(
+                example.code, start_method=method, timeout=60, filename=example.filename, isolation=isolation
+            ).duration
             for _ in range(repeat)
         ]
-        durations.append((f"{example.filename} [{method.value}]", statistics.median(runs)))
+        durations.append((example.filename, method, statistics.median(runs)))
     return durations
+
+
+def isolation_cost(examples: list[Example], repeat: int) -> None:
+    """Print each example's run time with and without the sandbox, and the ratios."""
+    support = sandbox_support()
+    if not support.available:
+        print(f"isolation cost: not measured, no sandbox here ({support.reason})")
+        return
+    trivial = Example(code="print('hello')\n", options=examples[0].options, filename="hello.py")
+    measured = [*examples, trivial]
+    plain = example_durations(measured, repeat, Isolation.OFF)
+    boxed = example_durations(measured, repeat, Isolation.REQUIRED)
+    print("isolation cost (median run time; sandboxed / unsandboxed):")
+    for (name, method, off), (_, _, on) in zip(plain, boxed, strict=True):
+        print(f"  {name + ' [' + method.value + ']':44s} {off:6.2f} s -> {on:6.2f} s  x{on / off:4.2f}")
+    off_total = sum(seconds for name, _, seconds in plain if name != "hello.py")
+    on_total = sum(seconds for name, _, seconds in boxed if name != "hello.py")
+    print(f"  {'all lesson runs, one after another':44s} {off_total:6.2f} s -> {on_total:6.2f} s  "
+          f"x{on_total / off_total:4.2f}")  # fmt: skip
 
 
 def main() -> None:
@@ -89,7 +126,13 @@ def main() -> None:
             warm.append(timed_build(work / "site", LESSONKIT_CACHE_DIR=str(cache)))
             progress(f"round {round_}/{args.repeat}: no-exec build")
             no_exec.append(timed_build(work / "site", LESSONKIT_EXEC="0", LESSONKIT_CACHE_DIR=str(cache)))
-    durations = example_durations(args.repeat)
+        examples = discovered_examples(work / "discovery-site")
+    # The builds above ran in the sandbox where there is one (isolation: auto); so do these runs.
+    isolation = Isolation.REQUIRED if sandbox_support().available else Isolation.OFF
+    durations = [
+        (f"{name} [{method.value}]", seconds)
+        for name, method, seconds in example_durations(examples, args.repeat, isolation)
+    ]
     slowest_name, slowest = max(durations, key=lambda item: item[1])
     cold_s, warm_s, no_exec_s = (statistics.median(x) for x in (cold, warm, no_exec))
     sequential = no_exec_s + sum(seconds for _, seconds in durations)
@@ -114,6 +157,7 @@ def main() -> None:
     for name, value, target in ratios:
         verdict = "" if target is None else f"  target <= {target}: {'met' if value <= target else 'MISSED'}"
         print(f"  {name:34s} {value:6.2f}{verdict}")
+    isolation_cost(examples, args.repeat)
 
 
 if __name__ == "__main__":

@@ -62,3 +62,30 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def marked_processes(marker: str, grace: float = 5.0) -> list[str]:
+    """Return ``pid command`` of live processes whose command line or environment holds *marker*.
+
+    Pids inside a sandbox mean nothing outside it, so tests mark a run's processes instead:
+    the script's unique file name is in the command line of the main process and of forked
+    children, and a variable the script sets is in the environment of every descendant.
+    Waits up to *grace* seconds for killed processes to disappear.
+    """
+    deadline = time.monotonic() + grace
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or not _alive(int(entry.name)):
+                continue
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+                environ = (entry / "environ").read_bytes()
+            except OSError:
+                continue
+            if marker.encode() in cmdline or marker.encode() in environ:
+                command = cmdline.replace(b"\0", b" ").decode(errors="replace")
+                found.append(f"{entry.name} {command}")
+        if not found or time.monotonic() >= deadline:
+            return found
+        time.sleep(0.05)

@@ -19,7 +19,6 @@ from mkdocs.exceptions import Abort
 from support import ROOT, copy_project, mkdocs_build
 
 from lessonkit.cache import ResultCache
-from lessonkit.discovery import SnippetExpander, find_examples, read_pages
 from lessonkit.executor import Example, run_key
 from lessonkit.options import RunDefaults, RunOptions
 from lessonkit.plugin import LessonkitPlugin
@@ -94,29 +93,30 @@ def build_in_process(project: Path, monkeypatch: pytest.MonkeyPatch, config_plug
     return plugin
 
 
-def keys_of(project: Path) -> dict[str, set[str]]:
-    """Return the cache keys of every example on the project's pages, by snippet file name."""
-    expander = SnippetExpander({"base_path": [str(project / "snippets")], "check_paths": True})
-    examples = find_examples(read_pages(project / "docs"), expander, DEFAULTS, "snippets")
+def keys_of(project: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, set[str]]:
+    """Return the cache keys of every example discovery finds, by snippet file name (runs nothing)."""
+    plugin = build_in_process(project, monkeypatch, LESSONKIT_EXEC="0")
     keys: dict[str, set[str]] = {}
-    for example in examples:
-        keys.setdefault(example.filename, set()).update(example.key(m) for m in example.options.start_methods)
+    for example in plugin.examples:
+        keys.setdefault(example.filename, set()).update(
+            plugin.executor.key(example, m) for m in example.options.start_methods
+        )
     return keys
 
 
 # -- key sensitivity ---------------------------------------------------------------------------
 
 
-def test_editing_prose_changes_no_key(project: Path) -> None:
-    before = keys_of(project)
+def test_editing_prose_changes_no_key(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = keys_of(project, monkeypatch)
     write_pages(project, "Completely different prose, with a [link](https://example.invalid/).")
-    assert keys_of(project) == before
+    assert keys_of(project, monkeypatch) == before
 
 
-def test_editing_a_snippet_changes_only_its_keys(project: Path) -> None:
-    before = keys_of(project)
+def test_editing_a_snippet_changes_only_its_keys(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = keys_of(project, monkeypatch)
     (project / "snippets/demo/slow.py").write_text(SLOW.replace("slow b", "slow c"))
-    after = keys_of(project)
+    after = keys_of(project, monkeypatch)
     assert after["fast.py"] == before["fast.py"]
     assert after["slow.py"].isdisjoint(before["slow.py"])
     assert len(after["slow.py"]) == 2  # fork and spawn only, as the fence says
@@ -224,7 +224,7 @@ def test_entries_no_page_uses_are_pruned(project: Path, monkeypatch: pytest.Monk
         page = project / "docs" / name
         page.write_text(page.read_text().split('```python exec="on" start_methods')[0], encoding="utf-8")
     build_in_process(project, monkeypatch)
-    assert cache.keys() == keys_of(project)["fast.py"]
+    assert cache.keys() == keys_of(project, monkeypatch)["fast.py"]
 
 
 def test_two_builds_at_once_share_one_cache(project: Path, tmp_path: Path) -> None:
@@ -257,7 +257,7 @@ def test_failures_are_never_cached(project: Path, monkeypatch: pytest.MonkeyPatc
     with pytest.raises(Abort):
         build_in_process(project, monkeypatch)
     cache = ResultCache(project / ".cache/lessonkit")
-    failing = keys_of(project)["fast.py"]
+    failing = keys_of(project, monkeypatch)["fast.py"]
     assert cache.keys().isdisjoint(failing)
     (project / "snippets/demo/fast.py").write_text(FAST)
     plugin = build_in_process(project, monkeypatch)

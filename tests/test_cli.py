@@ -20,6 +20,7 @@ def test_run_prints_each_start_methods_output() -> None:
     assert "==> fork (exit 0" in result.stdout and "==> spawn (exit 0" in result.stdout
     assert result.stdout.count("子进程1 is running") == 2
     assert "running snippets/daemon/daemon_join.py under fork, spawn" in result.stderr
+    assert "peak" in result.stdout
 
 
 def test_run_fails_on_an_undeclared_traceback(tmp_path: Path) -> None:
@@ -43,3 +44,18 @@ def test_run_rejects_a_bad_timeout() -> None:
     result = lessonkit("run", "snippets/daemon/daemon_join.py", "--timeout", "soon")
     assert result.returncode == 2
     assert 'timeout="soon" is not a number of seconds' in result.stderr
+
+
+def test_run_applies_limits_and_rejects_bad_ones(tmp_path: Path) -> None:
+    snippet = tmp_path / "many.py"
+    snippet.write_text(
+        "import subprocess, sys\n\n"
+        "sleep = [sys.executable, '-c', 'import time; time.sleep(20)']\n"
+        "children = [subprocess.Popen(sleep) for _ in range(6)]\n"
+        "for child in children:\n    child.wait()\n"
+    )
+    result = lessonkit("run", str(snippet), "-m", "fork", "--max-processes", "3")
+    assert result.returncode == 1, result.stderr
+    assert "limit 3 processes" in result.stderr
+    bad = lessonkit("run", str(snippet), "--max-memory", "lots")
+    assert bad.returncode == 2 and "'lots' is not a size" in bad.stderr

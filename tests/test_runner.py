@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import textwrap
+import uuid
 from pathlib import Path
 
 import markdown
 import pytest
-from support import ROOT, process_is_running
+from support import ROOT, marked_processes
 
 from lessonkit.checks import find_problem
 from lessonkit.options import RunOptions
@@ -33,7 +34,8 @@ def rendered_html(result: ExampleResult, language: str) -> str:
         extensions=["pymdownx.superfences", "pymdownx.tabbed", "attr_list", "md_in_html"],
         extension_configs={"pymdownx.tabbed": {"alternate_style": True}},
     )
-    return md.convert(render_results([result], language))
+    rendered = render_results([result], language)
+    return rendered.fill(md.convert(rendered.markdown))
 
 
 CHILD_PRINTS = """
@@ -119,8 +121,8 @@ def test_a_wrong_returncode_fails() -> None:
     assert find_problem(result, options(returncode=3)) is None
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to look processes up by pid")
-def test_timeout_kills_the_whole_process_group() -> None:
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to look processes up")
+def test_timeout_kills_every_process_of_the_run() -> None:
     code = """
         import os, time
         from multiprocessing import Process
@@ -139,11 +141,12 @@ def test_timeout_kills_the_whole_process_group() -> None:
             Process(target=child).start()
             time.sleep(600)
     """
-    result = run(code, timeout=3)
+    marker = f"lkmark_{uuid.uuid4().hex[:12]}"  # forked children share the main's command line
+    result = run(code, timeout=3, filename=f"{marker}.py")
     assert result.timed_out and result.returncode is None
-    pids = {line.split()[0]: int(line.split()[1]) for line in result.output.splitlines()}
-    assert set(pids) == {"main", "child", "grandchild"}, result.output
-    assert [name for name, pid in pids.items() if process_is_running(pid)] == []
+    names = {line.split()[0] for line in result.output.splitlines()}
+    assert names == {"main", "child", "grandchild"}, result.output
+    assert marked_processes(marker) == []
     problem = find_problem(result, RunOptions(start_methods=(StartMethod.FORK,), timeout=3))
     assert problem is not None and "killed" in problem
 
@@ -208,10 +211,11 @@ def test_the_environment_is_scrubbed(monkeypatch: pytest.MonkeyPatch) -> None:
     names = set(eval(result.output.splitlines()[0]))  # our own printed list
     allowed = set(INHERITED_VARIABLES) | {
         "HOME", "LANG", "LC_ALL", "PYTHONIOENCODING", "PYTHONDONTWRITEBYTECODE",
-        "PYTHONPATH", "LESSONKIT_START_METHOD", "TERM", "COLUMNS", "PYTHONUNBUFFERED", "LC_CTYPE",
+        "PYTHONPATH", "LESSONKIT_START_METHOD", "TERM", "PYTHONUNBUFFERED", "LC_CTYPE",
+        "PATH", "TMPDIR", "PWD",
     }  # fmt: skip
     assert names <= allowed, names - allowed
-    assert result.output.splitlines()[1] == "work"  # a temporary directory, shown relative
+    assert result.output.splitlines()[1] == "."  # a private directory, shown relative
     assert result.output.splitlines()[2] == "True"  # stdin is empty
 
 
@@ -225,18 +229,20 @@ def test_an_output_with_blank_lines_and_indentation_stays_one_block() -> None:
 
 
 def test_processes_left_running_after_the_main_exits_are_reported_and_killed() -> None:
-    code = """
+    marker = f"lkmark_{uuid.uuid4().hex[:12]}"
+    code = f"""
         import subprocess, sys
 
-        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)  # {marker}"])
         print("child", child.pid, flush=True)
     """
     result = run(code, timeout=20)
     assert result.left_running and not result.timed_out
     assert result.returncode == 0
     assert result.duration < 15, "reported after a short grace period, not at the timeout"
-    pid = int(result.output.split()[1])
-    assert not process_is_running(pid)
+    commands = [str(process["command"]) for process in result.left]
+    assert len(commands) == 1 and commands[0].endswith(f"-c import time; time.sleep(600)  # {marker}")
+    assert marked_processes(marker) == []
     problem = find_problem(result, options())
     assert problem is not None and "kept running" in problem
 

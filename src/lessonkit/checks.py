@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lessonkit.limits import ResourceLimits
 from lessonkit.options import RunOptions
 from lessonkit.runner import TRACEBACK_BYTES, ExampleResult
 
@@ -12,16 +13,29 @@ TRACEBACK_MARKER = TRACEBACK_BYTES.decode()
 def find_problem(result: ExampleResult, options: RunOptions) -> str | None:
     """Return what went wrong with *result*, or None when it is what the fence declares."""
     method = result.start_method.value
+    if result.limit is not None:
+        limits = ResourceLimits()
+        used = limits.describe(result.limit, result.limit_used)
+        allowed = limits.describe(result.limit, result.limit_allowed)
+        what = {
+            "max_memory": f"used {used} of memory, limit {allowed}",
+            "max_processes": f"had {used} alive at once, limit {allowed}",
+            "max_file_size": f"wrote a file of {used}, limit {allowed}",
+        }[result.limit]
+        return (
+            f"under {method} it {what}, and was killed with all its processes. Make it use less, "
+            f'or raise the limit for this block with {result.limit}="..."'
+        )
     if result.timed_out:
         return (
             f"under {method} it was still running after {options.timeout:g} s and was killed "
             'with all its child processes. Make it finish sooner, or raise timeout="SECONDS"'
         )
     if result.left_running:
+        left = "; ".join(_describe_left(process) for process in result.left) or "unknown processes"
         return (
             f"under {method} the main process exited, but processes it started kept running "
-            "(and held the terminal) and were killed. Join or terminate them before the main "
-            "process exits"
+            f"and were killed: {left}. Join or terminate them before the main process exits"
         )
     if result.returncode != options.returncode:
         return (
@@ -43,3 +57,9 @@ def find_problem(result: ExampleResult, options: RunOptions) -> str | None:
             "naming the error the lesson means to show"
         )
     return None
+
+
+def _describe_left(process: dict[str, object]) -> str:
+    command = process.get("command") or process.get("name")
+    detached = ", detached into its own session" if process.get("detached") else ""
+    return f"pid {process.get('pid')} ({command}{detached})"

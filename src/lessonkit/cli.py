@@ -8,7 +8,9 @@ from pathlib import Path
 
 from lessonkit.checks import find_problem
 from lessonkit.executor import Example, Executor
+from lessonkit.limits import ResourceLimits, format_size
 from lessonkit.options import FenceOptionError, RunOptions, parse_timeout
+from lessonkit.sandbox import Isolation, IsolationUnavailable
 from lessonkit.start_method import DEFAULT_START_METHODS, StartMethod
 
 
@@ -40,6 +42,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", default="30", help="seconds before the run is killed (default: 30)")
     run.add_argument("--returncode", type=int, default=0, help="expected exit code (default: 0)")
     run.add_argument("--expect", help="text the output must contain; allows tracebacks")
+    run.add_argument(
+        "--isolation",
+        choices=[i.value for i in Isolation],
+        default=Isolation.AUTO.value,
+        help="auto: sandbox with bubblewrap where it works (default); required: sandbox or fail; off: never",
+    )
+    limits = ResourceLimits()
+    run.add_argument("--max-memory", default="1GiB", help="memory of all the run's processes (default: 1GiB)")
+    run.add_argument(
+        "--max-processes",
+        default=str(limits.max_processes),
+        help=f"processes alive at once (default: {limits.max_processes})",
+    )
+    run.add_argument("--max-file-size", default="64MiB", help="size of one written file (default: 64MiB)")
     return parser
 
 
@@ -59,24 +75,43 @@ def run_command(args: argparse.Namespace) -> int:
     except FenceOptionError as error:
         print(f"lessonkit: {error}", file=sys.stderr)
         return 2
+    try:
+        limits = ResourceLimits().with_values(
+            {
+                "max_memory": args.max_memory,
+                "max_processes": args.max_processes,
+                "max_file_size": args.max_file_size,
+            }
+        )
+    except ValueError as error:
+        print(f"lessonkit: {error}", file=sys.stderr)
+        return 2
     methods = tuple(StartMethod(m) for m in args.start_method) if args.start_method else DEFAULT_START_METHODS
     options = RunOptions(
         start_methods=methods,
         timeout=timeout,
         returncode=args.returncode,
         expect=args.expect,
+        limits=limits,
     )
+    try:
+        executor = Executor(repo_root=Path.cwd().resolve(), isolation=Isolation(args.isolation))
+    except IsolationUnavailable as error:
+        print(error, file=sys.stderr)
+        return 2
+    where = "in a sandbox" if executor.isolated else "without a sandbox"
     print(
-        f"lessonkit: running {snippet} under {', '.join(m.value for m in methods)} ...",
+        f"lessonkit: running {snippet} under {', '.join(m.value for m in methods)}, {where} ...",
         file=sys.stderr,
     )
     example = Example(code=code, options=options, filename=snippet.name)
-    results, _ = Executor(repo_root=Path.cwd().resolve()).results(example)
+    results, _ = executor.results(example)
     failed = False
     for result in results:
         mode = "terminal" if result.terminal else "pipes"
         status = "timed out" if result.timed_out else f"exit {result.returncode}"
-        print(f"==> {result.start_method.value} ({status}, {result.duration:.1f} s, {mode})")
+        usage = f"peak {result.peak_processes} processes, {format_size(result.peak_memory)}"
+        print(f"==> {result.start_method.value} ({status}, {result.duration:.1f} s, {mode}, {usage})")
         print(
             result.output,
             end="" if result.output.endswith("\n") or not result.output else "\n",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
+from lessonkit.sandbox import Isolation
 from lessonkit.start_method import DEFAULT_START_METHODS, StartMethod
 
 
@@ -28,3 +29,16 @@ class LessonkitConfig(base.Config):
 
     cache_dir = c.Type(str, default=".cache/lessonkit")
     """Where finished runs are stored, relative to ``mkdocs.yml``; ``LESSONKIT_CACHE_DIR`` overrides it."""
+
+    isolation = c.Choice([i.value for i in Isolation], default=Isolation.AUTO.value)
+    """``auto``: sandbox examples where bubblewrap works, else run them directly and say so;
+    ``required``: sandbox or fail the build (CI); ``off``: never sandbox."""
+
+    max_memory = c.Type((int, str), default="1GiB")
+    """Memory all of one run's processes may use together, e.g. ``1GiB`` or ``512MiB``."""
+
+    max_processes = c.Type(int, default=64)
+    """Processes one run may have alive at once, the main process included."""
+
+    max_file_size = c.Type((int, str), default="64MiB")
+    """Size one file written by a run may grow to."""

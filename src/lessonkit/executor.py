@@ -13,11 +13,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lessonkit import output, runner, script_env
+from lessonkit import output, runner, sandbox, script_env, supervisor
 from lessonkit.cache import ResultCache
 from lessonkit.checks import find_problem
 from lessonkit.options import RunOptions
 from lessonkit.runner import HAS_TERMINAL, ExampleResult, run_example
+from lessonkit.sandbox import Isolation, use_sandbox
 from lessonkit.start_method import StartMethod
 
 log = logging.getLogger("mkdocs.plugins.lessonkit")
@@ -26,7 +27,7 @@ log = logging.getLogger("mkdocs.plugins.lessonkit")
 def executor_version() -> str:
     """Digest of the modules that decide what a run produces; editing them invalidates the cache."""
     digest = hashlib.sha256()
-    for module in (runner, output, script_env):
+    for module in (runner, output, script_env, sandbox, supervisor):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -42,14 +43,18 @@ class Example:
     options: RunOptions
     filename: str
 
-    def key(self, start_method: StartMethod) -> str:
+    def key(self, start_method: StartMethod, isolated: bool = False) -> str:
         """Return the cache key of this example's run under *start_method*."""
-        return run_key(self.code, start_method, self.options, self.filename)
+        return run_key(self.code, start_method, self.options, self.filename, isolated)
 
 
-def run_key(code: str, start_method: StartMethod, options: RunOptions, filename: str) -> str:
+def run_key(
+    code: str, start_method: StartMethod, options: RunOptions, filename: str, isolated: bool = False
+) -> str:
     """Return a digest of everything that can change the result of one run."""
     material = {
+        "isolated": isolated,
+        "limits": [options.limits.max_memory, options.limits.max_processes, options.limits.max_file_size],
         "code": code,
         "filename": filename,
         "start_method": start_method.value,
@@ -114,7 +119,15 @@ class Executor:
         jobs: int = 8,
         cache: ResultCache | None = None,
         refresh: bool = False,
+        isolation: Isolation = Isolation.AUTO,
     ) -> None:
+        """Create an executor.
+
+        Raises:
+            IsolationUnavailable: *isolation* is required but this machine cannot sandbox.
+        """
+        self.isolation = isolation
+        self.isolated = use_sandbox(isolation)
         self.repo_root = repo_root
         self.jobs = max(1, jobs)
         self.cache = cache
@@ -127,6 +140,10 @@ class Executor:
         self._running: dict[str, Future[ExampleResult]] = {}
         self._pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="lessonkit")
         self._lock = threading.Lock()
+
+    def key(self, example: Example, method: StartMethod) -> str:
+        """Return the cache key of *example*'s run under *method* on this executor."""
+        return example.key(method, self.isolated)
 
     def _lookup(self, key: str) -> ExampleResult | None:
         if key in self._memory:
@@ -146,6 +163,8 @@ class Executor:
                 timeout=example.options.timeout,
                 filename=example.filename,
                 repo_root=self.repo_root,
+                isolation=Isolation.REQUIRED if self.isolated else Isolation.OFF,
+                limits=example.options.limits,
             )
             failed = find_problem(result, example.options) is not None
             if self.cache is not None and not failed:  # failures are never stored
@@ -171,7 +190,7 @@ class Executor:
         with self._lock:
             for example in examples:
                 for method in example.options.start_methods:
-                    key = example.key(method)
+                    key = self.key(example, method)
                     if key in seen:
                         continue
                     seen.add(key)
@@ -204,7 +223,7 @@ class Executor:
         """Return one result per start method, and how many runs this call had to start itself."""
         batch = self.start([example])
         self.finish(batch)
-        keys = [example.key(m) for m in example.options.start_methods]
+        keys = [self.key(example, m) for m in example.options.start_methods]
         with self._lock:
             self.used.update(keys)
             return [self._memory[key] for key in keys], batch.submitted

@@ -1,19 +1,32 @@
 """markdown-exec's ``python`` fence, run through lessonkit.
 
 Like markdown-exec's own formatters, this is a pair: :func:`run_fence` only runs
-and checks, :func:`format_fence` hands it to ``base_format``, which renders. A
-failure is raised as ``ExecutionError`` from inside ``run``, the one place where
-markdown-exec turns it into a logged warning that fails ``mkdocs build --strict``.
+and checks (a failed example raises ``ExecutionError``), :func:`format_fence`
+renders through ``base_format``.
+
+SuperFences drops a fence silently when its validator or formatter raises. So
+nothing may escape from here: :func:`validate_fence` and :func:`format_fence`
+catch every error and log it as a warning (which fails ``mkdocs build --strict``)
+naming the page and line, and show it, escaped, in place of the block. Messages
+are never converted as Markdown: they quote an example's output, which must stay
+literal.
+
+The same two functions serve discovery: while a :class:`FenceRecorder` is set, a
+fence is checked and recorded instead of run, so the blocks run before rendering
+are exactly the blocks SuperFences will hand to the formatter.
 """
 
 from __future__ import annotations
 
+import difflib
+import html
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from markdown_exec import ExecutionError, base_format
+from markdown_exec import ExecutionError, MarkdownConverter, base_format
+from markdown_exec import validator as markdown_exec_validator
 from mkdocs.plugins import get_plugin_logger
 
 from lessonkit.checks import find_problem
@@ -33,8 +46,29 @@ log = get_plugin_logger("lessonkit")
 PASSED_THROUGH = {"title"}
 """Options markdown-exec leaves in ``extra`` that lessonkit lets through."""
 
+REJECTED = {
+    "html": "it would publish the output as raw HTML; lessonkit shows every output literally",
+    "session": "each example runs as its own script, so no state is shared between blocks",
+    "workdir": "each example runs in its own private directory",
+    "width": "the terminal is always 80 columns wide, as a learner's is",
+    "result": "lessonkit renders the outputs itself, as plain text",
+}
+"""markdown-exec options that would defeat lessonkit's guarantees, and why."""
+
+ERROR_KEY = "lessonkit_error"
+"""Where :func:`validate_fence` leaves the message of a fence it could not accept."""
+
 TAIL_LINES = 15
 """How many of the last output lines an error message shows."""
+
+
+@dataclass
+class FenceRecorder:
+    """Discovery's notebook: every fence the formatter saw, and what it would run."""
+
+    examples: dict[str, Example] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -46,6 +80,10 @@ class FenceContext:
     site_for: Callable[[str | None], FenceSite]
     language_for: Callable[[], str]
     execute: bool = True
+    recorder: FenceRecorder | None = None
+    """Set while discovering: record fences instead of running them."""
+    rendered: set[str] = field(default_factory=set)
+    """The tokens of every fence rendered since the plugin last cleared this set."""
 
 
 def _tail(output: str) -> str:
@@ -53,12 +91,13 @@ def _tail(output: str) -> str:
     return "\n".join("    " + line for line in lines)
 
 
-def run_fence(*, executor: Executor, example: Example, site: FenceSite, language: str) -> str:
-    """Run one block under each start method and return the Markdown of its tabs.
+def run_fence(*, executor: Executor, example: Example, site: FenceSite, language: str) -> list[Any]:
+    """Run one block under each start method and return its results.
 
     Raises:
-        ExecutionError: A run timed out, exited with another code, lacked its
-            ``expect`` text, or printed an undeclared traceback.
+        ExecutionError: A run timed out, went over a limit, exited with another code,
+            lacked its ``expect`` text, printed an undeclared traceback, or left
+            processes running.
     """
     try:
         results, started = executor.results(example)
@@ -75,21 +114,54 @@ def run_fence(*, executor: Executor, example: Example, site: FenceSite, language
                 f"lessonkit: the example at {site.describe()} failed: {problem}.\n"
                 f"Last lines of its output under {result.start_method.value}:\n{_tail(result.output)}"
             )
-            wrong_code = result.returncode != example.options.returncode and not result.timed_out
+            wrong_code = (
+                result.returncode != example.options.returncode
+                and not result.timed_out
+                and result.limit is None
+            )
             raise ExecutionError(message, result.returncode if wrong_code else None)
-    return render_results(results, language)
+    return results
+
+
+def _unknown_option_message(unknown: list[str]) -> str:
+    known = [*OPTION_NAMES, "returncode", "source", "tabs", "id", "idprefix", "title", "updatetoc"]
+    hints = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, known, n=1)
+        hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
+    return (
+        f"unknown option {', '.join(hints)}; lessonkit reads {', '.join(OPTION_NAMES)}, "
+        "and markdown-exec reads returncode, source, tabs, id, title and others"
+    )
+
+
+def validate_fence(
+    language: str, inputs: dict[str, str], options: dict[str, Any], attrs: dict[str, Any], md: Any
+) -> bool:
+    """SuperFences validator: markdown-exec's, plus lessonkit's checks; never raises.
+
+    A fence markdown-exec would execute but that lessonkit cannot accept is still taken
+    (so it is not dropped), with the reason left in ``options[ERROR_KEY]`` for the formatter.
+    """
+    rejected = sorted(name for name in inputs if name in REJECTED)
+    site = inputs.get(SITE_OPTION)
+    try:
+        accepted = markdown_exec_validator(language, inputs, options, attrs, md)
+    except Exception as error:  # markdown-exec's own checks: e.g. width="wide" is not an int
+        options["extra"] = {SITE_OPTION: site} if site is not None else {}
+        options[ERROR_KEY] = f"markdown-exec cannot read this fence's options: {error}"
+        return True
+    if accepted and rejected:
+        reasons = "; ".join(f"{name}: {REJECTED[name]}" for name in rejected)
+        options[ERROR_KEY] = f"option {', '.join(rejected)} is not allowed ({reasons})"
+    return accepted
 
 
 def _fence_options(extra: dict[str, str], kwargs: dict[str, Any], defaults: RunDefaults) -> RunOptions:
     """Check and parse the fence's options, removing lessonkit's own from *extra*."""
-    if kwargs.get("session"):
-        raise FenceOptionError("session is not supported: each example runs as its own script")
     unknown = sorted(set(extra) - set(OPTION_NAMES) - PASSED_THROUGH)
     if unknown:
-        raise FenceOptionError(
-            f"unknown option {', '.join(unknown)}; lessonkit reads {', '.join(OPTION_NAMES)}, "
-            "and markdown-exec reads returncode, source, tabs, id, title and others"
-        )
+        raise FenceOptionError(_unknown_option_message(unknown))
     options = parse_run_options(extra, returncode=kwargs.get("returncode", 0), defaults=defaults)
     for name in OPTION_NAMES:
         extra.pop(name, None)
@@ -97,39 +169,86 @@ def _fence_options(extra: dict[str, str], kwargs: dict[str, Any], defaults: RunD
 
 
 def format_fence(*, context: FenceContext, **kwargs: Any) -> Any:
-    """Format a ``python exec="on"`` fence: lessonkit runs it, markdown-exec renders it."""
+    """Format a ``python exec="on"`` fence: lessonkit runs it, markdown-exec renders it.
+
+    Every error is reported (a warning, which fails the strict build) with the page and
+    line, and shown in place of the block; none escapes to SuperFences.
+    """
     extra: dict[str, str] = kwargs.setdefault("extra", {})
-    site = context.site_for(extra.pop(SITE_OPTION, None))
+    token = extra.pop(SITE_OPTION, None)
+    site = context.site_for(token)
+    key = token or f"unlocated:{site.page}"
     try:
-        options = _fence_options(extra, kwargs, context.defaults)
-    except FenceOptionError as error:
-        message = f"lessonkit: bad fence option at {site.describe()}: {error}"
-        return base_format(language="python", run=_raise(message), **kwargs)
-    kwargs["result"] = ""  # lessonkit renders the outputs itself
+        error = kwargs.pop(ERROR_KEY, None)
+        options = None
+        if error is None:
+            try:
+                options = _fence_options(extra, kwargs, context.defaults)
+            except FenceOptionError as bad:
+                error = str(bad)
+        if context.recorder is not None:
+            return _record(context.recorder, key, kwargs["code"], options, error, site)
+        context.rendered.add(key)
+        if error is not None:
+            return report(f"lessonkit: bad fence option at {site.describe()}: {error}")
+        return _format_runs(context, options, site, kwargs)
+    except ExecutionError as failure:
+        return report(str(failure))
+    except Exception as failure:  # anything else would make SuperFences drop the block unseen
+        return report(
+            f"lessonkit: could not render the block at {site.describe()}: {type(failure).__name__}: {failure}"
+        )
+
+
+def report(message: str) -> str:
+    """Log *message* as a warning (fatal under ``--strict``) and return it as escaped HTML."""
+    log.warning(message)
+    return f'<pre class="lessonkit-error"><code>{html.escape(message, quote=False)}</code></pre>'
+
+
+def _record(
+    recorder: FenceRecorder,
+    key: str,
+    code: str,
+    options: RunOptions | None,
+    error: str | None,
+    site: FenceSite,
+) -> str:
+    recorder.seen.add(key)
+    if error is not None:
+        recorder.errors[key] = f"{site.describe()}: {error}"
+    elif options is not None:
+        recorder.examples[key] = Example(code=code, options=options, filename=site.filename)
+    return ""
+
+
+def _safe(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Return markdown-exec's keyword arguments with every option that defeats lessonkit turned off."""
+    return {**kwargs, "html": False, "session": None, "workdir": None, "width": 0, "result": ""}
+
+
+def _format_runs(context: FenceContext, options: RunOptions, site: FenceSite, kwargs: dict[str, Any]) -> Any:
+    """Run the block (raising ``ExecutionError`` if it fails), then render it with its source."""
     language = context.language_for()
     if not context.execute:
-        run: Callable[[str], str] = partial(render_placeholder, language=language)
+        runs = render_placeholder(kwargs["code"], language=language)
     else:
-        run = partial(_run_code, context=context, options=options, site=site, language=language)
-    return base_format(language="python", run=partial(_run_adapter, run=run), **kwargs)
+        runs = _run_code(kwargs["code"], context=context, options=options, site=site, language=language)
+        runs = str(MarkdownConverter(kwargs["md"]).convert(runs.markdown, stash=runs.stash))
+    # html=True: the runs are finished HTML, in which every output is already escaped.
+    arguments = {**_safe(kwargs), "html": True}
+    return base_format(language="python", run=partial(_run_adapter, html=runs), **arguments)
 
 
 def _run_code(
     code: str, *, context: FenceContext, options: RunOptions, site: FenceSite, language: str
-) -> str:
+) -> Any:
     example = Example(code=code, options=options, filename=site.filename)
-    return run_fence(executor=context.executor, example=example, site=site, language=language)
+    results = run_fence(executor=context.executor, example=example, site=site, language=language)
+    return render_results(results, language)
 
 
-def _raise(message: str) -> Callable[..., str]:
-    """Return a ``run`` callable that fails with *message*, so markdown-exec reports it."""
-
-    def run(*_args: Any, **_kwargs: Any) -> str:
-        raise ExecutionError(message)
-
-    return run
-
-
-def _run_adapter(code: str, *, run: Callable[[str], str], **_markdown_exec_options: Any) -> str:
-    """Accept markdown-exec's ``run`` signature; lessonkit already parsed those options."""
-    return run(code)
+def _run_adapter(code: str, *, html: str, **_markdown_exec_options: Any) -> str:
+    """Hand markdown-exec the runs lessonkit already made and rendered."""
+    del code
+    return html

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from lessonkit.limits import LIMIT_NAMES, ResourceLimits
 from lessonkit.start_method import StartMethod
 
-OPTION_NAMES = ("start_methods", "timeout", "expect")
+OPTION_NAMES = ("start_methods", "timeout", "expect", *LIMIT_NAMES)
 """Fence options that belong to lessonkit; ``returncode`` is markdown-exec's own."""
 
 
@@ -24,6 +25,7 @@ class RunOptions:
     timeout: float
     returncode: int = 0
     expect: str | None = None
+    limits: ResourceLimits = field(default_factory=ResourceLimits)
 
 
 def parse_timeout(text: str) -> float:
@@ -37,20 +39,13 @@ def parse_timeout(text: str) -> float:
     return value
 
 
-def parse_returncode(text: str) -> int:
-    """Parse markdown-exec's ``returncode`` option: an integer exit code."""
-    try:
-        return int(text)
-    except ValueError:
-        raise FenceOptionError(f'returncode="{text}" is not an integer exit code') from None
-
-
 @dataclass(frozen=True)
 class RunDefaults:
     """The plugin-wide defaults a fence's options override."""
 
     start_methods: tuple[StartMethod, ...]
     timeout: float
+    limits: ResourceLimits = field(default_factory=ResourceLimits)
 
 
 def parse_run_options(values: Mapping[str, str], *, returncode: int, defaults: RunDefaults) -> RunOptions:
@@ -66,9 +61,14 @@ def parse_run_options(values: Mapping[str, str], *, returncode: int, defaults: R
     expect = values.get("expect")
     if expect is not None and not expect.strip():
         raise FenceOptionError('expect="" is empty; give the text the output must contain')
+    try:
+        limits = defaults.limits.with_values(dict(values))
+    except ValueError as error:
+        raise FenceOptionError(str(error)) from None
     return RunOptions(
         start_methods=start_methods,
         timeout=timeout,
         returncode=returncode,
         expect=expect,
+        limits=limits,
     )

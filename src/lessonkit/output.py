@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import sysconfig
 from pathlib import Path
 
@@ -13,10 +14,12 @@ _ANSI_ESCAPE = re.compile(
     r"""
     \x1b\[[0-?]*[ -/]*[@-~]          # CSI sequences: colours, cursor moves
     | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)  # OSC sequences: titles, links
-    | \x1b[@-Z\\-_]                  # two-byte escapes
+    | \x1b[ -/]*[0-~]                # other escapes: ESC 7, ESC ( B, ESC =, ESC M
     """,
     re.VERBOSE,
 )
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f\x80-\x9f]")
+"""Control characters other than tab, newline and carriage return: a terminal shows none of them."""
 
 
 def truncation_notice(omitted: int) -> str:
@@ -26,9 +29,29 @@ def truncation_notice(omitted: int) -> str:
 
 def _library_roots() -> list[str]:
     """Return the directories whose prefix is replaced by ``...``: stdlib and site-packages."""
-    paths = sysconfig.get_paths()
-    roots = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
+    roots: set[str] = set()
+    bases = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}
+    for paths in (sysconfig.get_paths(), sysconfig.get_paths(vars=bases)):
+        roots |= {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
     return sorted(roots, key=len, reverse=True)
+
+
+def _machine_paths() -> list[tuple[str, str]]:
+    """Return (path, replacement) for directories of this machine that remain after the libraries.
+
+    The Python installation (``sys.prefix``, ``sys.executable``, ``sys.path``) becomes ``...``
+    and the builder's home directory ``~``.
+    """
+    pairs = {prefix: "..." for prefix in (sys.base_prefix, sys.base_exec_prefix, sys.prefix)}
+    home = str(Path.home())
+    if home not in ("/", ""):
+        pairs.setdefault(home, "~")
+    return sorted(((path, text) for path, text in pairs.items() if len(path) > 1), key=lambda p: -len(p[0]))
+
+
+def _replace_path(text: str, path: str, replacement: str) -> str:
+    """Replace *path* where it is a whole path or a leading part of one (not ``/rootfs`` for ``/root``)."""
+    return re.sub(re.escape(path.rstrip("/")) + r"(?![\w.-])", lambda _: replacement, text)
 
 
 def normalize_output(
@@ -37,6 +60,8 @@ def normalize_output(
     omitted: int = 0,
     script_path: Path,
     workdir: Path,
+    home: Path | None = None,
+    run_root: Path | None = None,
     repo_root: Path | None = None,
 ) -> str:
     """Decode, clean and shorten an example's output for the page.
@@ -45,22 +70,32 @@ def normalize_output(
         raw: What the example printed, stdout and stderr interleaved, already cut.
         omitted: How many bytes were cut off the end of *raw*.
         script_path: The temporary script; its path becomes its bare file name.
-        workdir: The run's temporary directory; its path is removed.
+        workdir: The run's working directory, as the example saw it; its path is removed.
+        home: The example's home directory, as it saw it; it becomes ``~``.
+        run_root: The run's temporary directory on this machine; it becomes ``...``.
         repo_root: The project's root; its path is removed.
 
     Returns:
-        LF line endings, no ANSI escapes, no absolute path of this machine.
+        LF line endings, no escapes or control characters but tabs and line ends, no
+        absolute path of this machine.
     """
     text = raw.decode("utf-8", errors="replace")
     text = text.replace("\r\n", "\n")
     text = _ANSI_ESCAPE.sub("", text)
+    text = _CONTROL.sub("", text.replace("\x1b", ""))
     text = text.replace(str(script_path), script_path.name)
     for root in _library_roots():
         text = text.replace(root.rstrip("/") + "/", ".../")
     for prefix in (workdir, repo_root):
         if prefix is not None:
             text = text.replace(str(prefix).rstrip("/") + "/", "")
-            text = text.replace(str(prefix), ".")
+            text = _replace_path(text, str(prefix), ".")
+    if home is not None:
+        text = _replace_path(text, str(home), "~")
+    if run_root is not None:
+        text = _replace_path(text, str(run_root), "...")
+    for path, replacement in _machine_paths():
+        text = _replace_path(text, path, replacement)
     if omitted:
         text = text.rstrip("\n") + "\n" + truncation_notice(omitted) + "\n"
     return text

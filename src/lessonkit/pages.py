@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,3 +128,19 @@ def missing_snippets(fences: list[ExecFence], base_paths: list[Path]) -> list[Fe
         for fence in fences
         if fence.include and not any((base / fence.include).is_file() for base in base_paths)
     ]
+
+
+def fence_token(site: FenceSite) -> str:
+    """Return the token that names the fence at *site*: the same in discovery and in rendering."""
+    return hashlib.sha1(f"{site.page}:{site.line}".encode()).hexdigest()[:16]
+
+
+def locate_fences(markdown: str, content: str, page: str, snippet_base: str = "snippets") -> list[ExecFence]:
+    """Return the executed fences of *markdown* (a page without its front matter), with the line
+    numbers they have in *content* (the whole file), which a contributor's editor shows."""
+    fences = find_exec_fences(markdown, page, snippet_base)
+    in_file = find_exec_fences(content, page, snippet_base)
+    if [f.body for f in in_file] == [f.body for f in fences]:
+        for fence, original in zip(fences, in_file, strict=True):
+            fence.site = original.site
+    return fences

@@ -13,21 +13,24 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from markdown_exec._internal.main import validator as markdown_exec_validator
+import markdown as python_markdown
+from markdown_exec import validator as markdown_exec_validator
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.utils import meta
 
 from lessonkit.cache import ResultCache
 from lessonkit.config import LessonkitConfig
-from lessonkit.discovery import SnippetExpander, find_examples, read_pages
+from lessonkit.discovery import SnippetExpander
 from lessonkit.executor import Batch, Executor
-from lessonkit.fence import FenceContext, format_fence
-from lessonkit.options import FenceOptionError, RunDefaults, parse_returncode
-from lessonkit.pages import FenceSite, find_exec_fences, mark_fences, missing_snippets
-from lessonkit.render import page_language
+from lessonkit.fence import FenceContext, FenceRecorder, format_fence, validate_fence
+from lessonkit.limits import ResourceLimits
+from lessonkit.options import RunDefaults
+from lessonkit.pages import FenceSite, fence_token, locate_fences, mark_fences, missing_snippets
+from lessonkit.sandbox import Isolation, IsolationUnavailable
 from lessonkit.start_method import StartMethod
 
 log = get_plugin_logger(__name__)
@@ -43,7 +46,14 @@ def _flag(name: str, default: bool) -> bool:
 
 
 class LessonkitPlugin(BasePlugin[LessonkitConfig]):
-    """Make markdown-exec's ``python`` fences run through lessonkit."""
+    """Make markdown-exec's ``python`` fences run through lessonkit.
+
+    Before any page renders, every page MkDocs will build is converted once with the
+    site's own Markdown extensions, the formatter only recording the fences it is handed
+    (discovery). Their options are checked and their runs started then; while pages
+    render, each waits only for its own. After the build, the fences discovered and the
+    fences rendered must be the same: a difference fails the build.
+    """
 
     def __init__(self) -> None:
         self.executor: Executor | None = None
@@ -51,86 +61,210 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self.page: Page | None = None
         self.batch: Batch | None = None
         self.batch_keys: set[str] = set()
+        self.discovered: set[str] = set()
+        self.examples: list[Any] = []
+        """Every executed block the last discovery found, as it will run."""
         self.depth = 0
+        self.command = "build"
+        self.context: FenceContext | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        """Exist so that ``mkdocs serve`` keeps this instance, and its results, across rebuilds."""
+        """Remember the command; also makes ``mkdocs serve`` keep this instance, and its results."""
+        self.command = command
 
     @event_priority(-100)  # after markdown-exec has registered its fences
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        """Point markdown-exec's python fences at lessonkit's formatter (idempotent)."""
+        """Point markdown-exec's python fences at lessonkit's validator and formatter (idempotent)."""
         self.root = Path(config.config_file_path).parent.resolve()
         self.execute = _flag("LESSONKIT_EXEC", True)
         self.docs_dir = config.docs_dir
+        self.i18n = config.plugins.get("i18n")
         if self.config.timeout <= 0 or self.config.jobs < 1:
             raise PluginError(
                 "lessonkit: 'timeout' must be a positive number of seconds and 'jobs' at least 1"
             )
-        cache_dir = Path(os.environ.get("LESSONKIT_CACHE_DIR") or self.root / self.config.cache_dir)
-        if self.executor is None or self.executor.cache is None or self.executor.cache.directory != cache_dir:
-            self.executor = Executor(
-                repo_root=self.root,
-                jobs=self.config.jobs,
-                cache=ResultCache(cache_dir),
-                refresh=_flag("LESSONKIT_REFRESH", False),
+        try:
+            limits = ResourceLimits().with_values(
+                {name: str(self.config[name]) for name in ("max_memory", "max_processes", "max_file_size")}
             )
+        except ValueError as error:
+            raise PluginError(f"lessonkit: bad plugin option in mkdocs.yml: {error}") from None
+        isolation = Isolation(self.config.isolation)
+        cache_dir = Path(os.environ.get("LESSONKIT_CACHE_DIR") or self.root / self.config.cache_dir)
+        executor = self.executor
+        if (
+            executor is None
+            or executor.cache is None
+            or executor.cache.directory != cache_dir
+            or executor.isolation is not isolation
+        ):
+            try:
+                self.executor = Executor(
+                    repo_root=self.root,
+                    jobs=self.config.jobs,
+                    cache=ResultCache(cache_dir),
+                    refresh=_flag("LESSONKIT_REFRESH", False),
+                    isolation=isolation,
+                )
+            except IsolationUnavailable as error:
+                raise PluginError(str(error)) from None
         self.defaults = RunDefaults(
             start_methods=tuple(StartMethod(m) for m in self.config.start_methods),
             timeout=float(self.config.timeout),
+            limits=limits,
         )
         self.expander = SnippetExpander(dict(config.mdx_configs.get("pymdownx.snippets", {})))
         fences = config.mdx_configs.get("pymdownx.superfences", {}).get("custom_fences", [])
         python_fences = [
             f
             for f in fences
-            if f.get("name") in PYTHON_FENCES and f.get("validator") is markdown_exec_validator
+            if f.get("name") in PYTHON_FENCES
+            and f.get("validator") in (markdown_exec_validator, validate_fence)
         ]
         if not python_fences:
             raise PluginError(
                 "lessonkit: no markdown-exec python fence found. List 'markdown-exec' before 'lessonkit' "
                 "under plugins: in mkdocs.yml, and enable the pymdownx.superfences extension."
             )
-        context = FenceContext(
-            executor=self.executor,
-            defaults=self.defaults,
-            site_for=self._site,
-            language_for=self._language,
-            execute=self.execute,
-        )
+        if self.context is None:  # kept across the nested builds of other languages, and serve's rebuilds
+            self.context = FenceContext(
+                executor=self.executor,
+                defaults=self.defaults,
+                site_for=self._site,
+                language_for=self._language,
+            )
+        self.context.executor = self.executor
+        self.context.defaults = self.defaults
+        self.context.execute = self.execute
         for fence in python_fences:
-            fence["format"] = partial(_superfences_format, formatter=partial(format_fence, context=context))
+            fence["validator"] = validate_fence
+            fence["format"] = partial(
+                _superfences_format, formatter=partial(format_fence, context=self.context)
+            )
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
-        """Start every example of every page, in every language, before any page renders.
-
-        The runs go on in the background while pages render; a page waits only for its own.
-        mkdocs-static-i18n builds the other languages from inside the first build, so only the
-        outermost build starts (and later reports) a batch.
-        """
-        self.sites = {}
+        """Count nested builds: mkdocs-static-i18n builds the other languages from inside the first."""
         self.depth += 1
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        """Discover every executed block of every page in every built language, check them, start them.
+
+        Runs before mkdocs-static-i18n narrows *files* to one language, and only in the
+        outermost build; the runs go on in the background while pages render.
+        """
         if self.depth > 1:
-            return
+            return files
+        self.sites = {}
+        self.context.rendered.clear()
+        recorder = self._discover(self._pages(files), config)
+        if recorder.errors:
+            listed = "\n".join(f"  - {message}" for message in sorted(recorder.errors.values()))
+            raise PluginError(
+                f"lessonkit: {len(recorder.errors)} executed block(s) have options lessonkit cannot use; "
+                f"nothing was run:\n{listed}"
+            )
+        self.discovered = set(recorder.seen)
+        self.examples = list(recorder.examples.values())
         if not self.execute:
             log.info("LESSONKIT_EXEC=0: pages render with a placeholder instead of running any example")
-            return
+            return files
         self.executor.drop_failures()  # a failure from the previous build gets another run
         self.executor.reset_used()
-        pages = read_pages(Path(config.docs_dir))
-        examples = find_examples(pages, self.expander, self.defaults, self.config.snippets_dir)
-        self.batch_keys = {example.key(m) for example in examples for m in example.options.start_methods}
+        examples = list(recorder.examples.values())
+        self.batch_keys = {
+            self.executor.key(example, m) for example in examples for m in example.options.start_methods
+        }
         self.batch = self.executor.start(examples)
+        sandbox = "each in a sandbox" if self.executor.isolated else "without a sandbox (captions say so)"
         log.info(
             f"{len(self.batch_keys)} examples (blocks × start methods): {self.batch.cached} cached, "
-            f"running {self.batch.submitted}, up to {self.executor.jobs} at once"
+            f"running {self.batch.submitted}, up to {self.executor.jobs} at once, {sandbox}"
         )
+        return files
+
+    def _pages(self, files: Files) -> list[File]:
+        """Return the Markdown files MkDocs will build, in the languages that are built."""
+        inclusion = InclusionLevel.is_in_serve if self.command == "serve" else InclusionLevel.is_included
+        pages = files.documentation_pages(inclusion=inclusion)
+        languages = getattr(self.i18n, "all_languages", None) if self.i18n is not None else None
+        built = getattr(self.i18n, "build_languages", None) if self.i18n is not None else None
+        if not languages or built is None:
+            return list(pages)
+        skipped = {f".{language}" for language in set(languages) - set(built)}
+        return [page for page in pages if Path(page.src_uri).suffixes[-2:-1] not in [[s] for s in skipped]]
+
+    def _discover(self, pages: list[File], config: MkDocsConfig) -> FenceRecorder:
+        """Convert each page with the site's Markdown extensions, recording the fences SuperFences
+        hands to the formatter; every located fence must be among them."""
+        recorder = FenceRecorder()
+        self.context.recorder = recorder
+        located: dict[str, FenceSite] = {}
+        missing: list[FenceSite] = []
+        try:
+            for file in pages:
+                text, _ = meta.get_data(file.content_string)
+                page_path = f"{Path(self.docs_dir).name}/{file.src_uri}"
+                fences = locate_fences(text, file.content_string, page_path, self.config.snippets_dir)
+                missing += missing_snippets(fences, self.expander.base_paths)
+                if missing:
+                    continue  # reported below, with every other page's missing snippets
+                marked = self._mark(text, fences)
+                located.update({fence_token(f.site): f.site for f in fences})
+                self.page = None
+                self._page_path_now = page_path
+                md = python_markdown.Markdown(
+                    extensions=config.markdown_extensions, extension_configs=config.mdx_configs
+                )
+                try:
+                    md.convert(marked)
+                except Exception as error:
+                    raise PluginError(
+                        f"lessonkit: could not read {page_path} to find its examples: "
+                        f"{type(error).__name__}: {error}"
+                    ) from None
+        finally:
+            self.context.recorder = None
+            self._page_path_now = None
+        if missing:
+            self._check_snippets_found(missing)
+        vanished = [site for token, site in located.items() if token not in recorder.seen]
+        if vanished:
+            where = "; ".join(site.describe() for site in vanished)
+            raise PluginError(
+                f"lessonkit: executed block(s) at {where} never reach markdown-exec: the page would "
+                "silently lose them. Check the fence's indentation, its closing fence and its options."
+            )
+        return recorder
+
+    def _check_snippets(self, fences: list[Any]) -> None:
+        self._check_snippets_found(missing_snippets(fences, self.expander.base_paths))
+
+    def _check_snippets_found(self, missing: list[FenceSite]) -> None:
+        if missing:
+            where = "; ".join(f"{s.page}:{s.line} includes {s.snippet}" for s in missing)
+            raise PluginError(f"lessonkit: snippet file not found: {where}. Create it or fix the path.")
+
+    def _mark(self, markdown: str, fences: list[Any]) -> str:
+        tokens = []
+        for fence in fences:
+            token = fence_token(fence.site)
+            self.sites[token] = fence.site
+            tokens.append(token)
+        return mark_fences(markdown, fences, tokens)
 
     @event_priority(-150)  # after mkdocs-static-i18n (-100) has run the other languages' builds
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """After the outermost build, report the batch and prune stored results no page uses."""
+        """After the outermost build: check that discovery and rendering agree, report, prune."""
         self.depth -= 1
-        if self.depth > 0 or self.batch is None:
+        if self.depth > 0:
+            return
+        rendered = set(self.context.rendered)
+        missed = rendered - self.discovered
+        lost = self.discovered - rendered
+        if missed or lost:
+            self._fail_mismatch(missed, lost)
+        if self.batch is None:
             return
         summary = self.executor.finish(self.batch)
         self.batch = None
@@ -140,6 +274,23 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             if removed:
                 log.info(f"pruned {removed} stored results that no page uses any more")
 
+    def _fail_mismatch(self, missed: set[str], lost: set[str]) -> None:
+        def describe(tokens: set[str]) -> str:
+            return "; ".join(sorted(self._site(t).describe() if t in self.sites else t for t in tokens))
+
+        problems = []
+        if lost:
+            problems.append(f"discovered but never rendered: {describe(lost)}")
+        if missed:
+            problems.append(
+                f"rendered but never discovered (so never checked before running): {describe(missed)}"
+            )
+        raise PluginError(
+            "lessonkit: the executed blocks found before the build and those rendered differ. "
+            + ". ".join(problems)
+            + ". Please report this with the page: lessonkit must find every block it runs."
+        )
+
     def on_build_error(self, *, error: Exception) -> None:
         """Cancel queued runs and reset the depth, so the next build (``mkdocs serve``) starts afresh."""
         self.depth = 0
@@ -148,36 +299,18 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             self.executor.cancel_pending()
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        """Tag each executed fence with its page and line, and check its snippet and options."""
+        """Tag each executed fence with its page and line, as discovery did."""
         self.page = page
         page_path = self._page_path(page)
-        fences = find_exec_fences(markdown, page_path, self.config.snippets_dir)
-        # MkDocs has cut the front matter off *markdown*; take line numbers from the file itself.
-        in_file = find_exec_fences(page.file.content_string, page_path, self.config.snippets_dir)
-        if [f.body for f in in_file] == [f.body for f in fences]:
-            for fence, original in zip(fences, in_file, strict=True):
-                fence.site = original.site
-        missing = missing_snippets(fences, self.expander.base_paths)
-        if missing:
-            where = "; ".join(f"{s.page}:{s.line} includes {s.snippet}" for s in missing)
-            raise PluginError(f"lessonkit: snippet file not found: {where}. Create it or fix the path.")
-        for fence in fences:
-            try:
-                parse_returncode(fence.options.get("returncode", "0"))
-            except FenceOptionError as error:
-                raise PluginError(
-                    f"lessonkit: bad fence option at {fence.site.describe()}: {error}"
-                ) from None
-        tokens = []
-        for fence in fences:
-            token = str(len(self.sites))
-            self.sites[token] = fence.site
-            tokens.append(token)
-        return mark_fences(markdown, fences, tokens)
+        fences = locate_fences(markdown, page.file.content_string, page_path, self.config.snippets_dir)
+        self._check_snippets(fences)
+        return self._mark(markdown, fences)
 
     def _site(self, token: str | None) -> FenceSite:
         if token is not None and token in self.sites:
             return self.sites[token]
+        if getattr(self, "_page_path_now", None):
+            return FenceSite(page=self._page_path_now, line=0)
         return FenceSite(page=self._page_path(self.page) if self.page else "an unknown page", line=0)
 
     def _page_path(self, page: Page) -> str:
@@ -185,7 +318,9 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         return f"{Path(self.docs_dir).name}/{page.file.src_uri}"
 
     def _language(self) -> str:
-        return page_language(self.page.file.src_uri) if self.page else "zh"
+        """Return the language being built (not the page file's): ``zh`` or ``en`` captions."""
+        current = getattr(self.i18n, "current_language", None) if self.i18n is not None else None
+        return "zh" if (current or "zh").lower().startswith("zh") else "en"
 
 
 def _superfences_format(

@@ -1,27 +1,38 @@
 """Run one example as ``python NAME.py`` in a fresh interpreter, the way a learner does.
 
-On POSIX the script runs under a pseudo-terminal, so its stdout and stderr are
-buffered and interleaved exactly as in a terminal. Elsewhere it falls back to
-pipes with ``PYTHONUNBUFFERED=1``. The script gets its own process group, which
-is killed when the run ends, so no child or grandchild outlives it.
+On POSIX the script runs under an 80x24 pseudo-terminal that is its controlling
+terminal, so its stdout and stderr are buffered and interleaved exactly as in a
+terminal. Elsewhere it falls back to pipes with ``PYTHONUNBUFFERED=1``.
+
+The script is started by :mod:`lessonkit.supervisor`, inside the sandbox of
+:mod:`lessonkit.sandbox` when this machine has one. The supervisor enforces the
+run's time and resource limits and kills every process the run started, however it
+detached itself, before the run counts as over.
 """
 
 from __future__ import annotations
 
 import contextlib
-import enum
+import fcntl
+import json
 import os
 import platform
 import select
+import shutil
 import signal
+import struct
 import subprocess
-import sys
 import tempfile
+import termios
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from lessonkit import sandbox, supervisor
+from lessonkit.limits import ResourceLimits
 from lessonkit.output import MAX_OUTPUT_BYTES, normalize_output
+from lessonkit.sandbox import Isolation, RunDirectories
 from lessonkit.script_env import script_environment, write_sitecustomize
 from lessonkit.start_method import StartMethod
 
@@ -33,13 +44,19 @@ except ImportError:  # pragma: no cover - Windows
 HAS_TERMINAL = pty is not None and os.name == "posix"
 """Whether examples can run under a pseudo-terminal on this machine."""
 
+TERMINAL_SIZE = (24, 80)
+"""Rows and columns of the example's terminal: the smallest a learner's terminal has."""
+
 _READ_CHUNK = 65536
 
 TRACEBACK_BYTES = b"Traceback (most recent call last)"
 
 LEFT_RUNNING_GRACE = 2.0
-"""Seconds the terminal may stay open after the main process exits (e.g. a forkserver
-winding down) before the processes holding it count as left behind."""
+"""Seconds processes may outlive the main process (e.g. a forkserver winding down) before
+they count as left behind."""
+
+BACKSTOP = 15.0
+"""Seconds past the timeout after which the runner kills the supervisor itself."""
 
 
 @dataclass(frozen=True)
@@ -56,14 +73,29 @@ class ExampleResult:
     python_implementation: str
     system: str
     left_running: bool = False
-    """The main process exited, but descendants held the terminal open and were killed."""
+    """The main process exited, but processes it started were still running and were killed."""
     traceback_after_cut: bool = False
     """A traceback was printed in the part of the output that was cut."""
+    isolated: bool = False
+    """Whether the run had its own PID, network and mount namespaces."""
+    left: tuple[dict[str, object], ...] = ()
+    """The processes left running: pid, name, command, and whether they had detached."""
+    limit: str | None = None
+    """The resource limit the run went over (``max_memory``...), if any."""
+    limit_used: int = 0
+    """What the run used of that limit when it was killed."""
+    limit_allowed: int = 0
+    """The limit's value."""
+    peak_memory: int = 0
+    """The most memory the run's processes used together, as last seen."""
+    peak_processes: int = 0
+    """The most processes the run had alive at once, as last seen."""
 
     def to_json(self) -> dict[str, object]:
         """Return a JSON-serialisable dict of this result."""
         data = dict(self.__dict__)
         data["start_method"] = self.start_method.value
+        data["left"] = [dict(item) for item in self.left]
         return data
 
     @classmethod
@@ -71,6 +103,7 @@ class ExampleResult:
         """Rebuild a result from :meth:`to_json`."""
         fields = dict(data)
         fields["start_method"] = StartMethod(fields["start_method"])
+        fields["left"] = tuple(fields.get("left", ()))  # type: ignore[arg-type]
         return cls(**fields)  # type: ignore[arg-type]
 
 
@@ -78,12 +111,12 @@ class ExampleResult:
 class _Capture:
     """Bytes read from the script, bounded so a chatty example cannot fill memory.
 
-    Bytes past the limit are counted, not kept, but still searched for a traceback,
-    so one printed after the cut still fails the example.
+    Bytes past the limit are counted, not kept, but still searched for a traceback
+    (including one that straddles the cut), so one printed after the cut still fails.
     """
 
     limit: int
-    data: bytearray
+    data: bytearray = field(default_factory=bytearray)
     total: int = 0
     traceback_after_cut: bool = False
     _tail: bytes = b""
@@ -93,11 +126,10 @@ class _Capture:
         room = self.limit - len(self.data)
         if room > 0:
             self.data += chunk[:room]
-            chunk = chunk[room:]
-        if chunk:
-            window = self._tail + chunk
+        window = self._tail + chunk  # the tail of what came before: a traceback may straddle the cut
+        if self.total > self.limit:
             self.traceback_after_cut |= TRACEBACK_BYTES in window
-            self._tail = window[-len(TRACEBACK_BYTES) :]
+        self._tail = window[-(len(TRACEBACK_BYTES) - 1) :]
 
     @property
     def omitted(self) -> int:
@@ -105,10 +137,14 @@ class _Capture:
         return self.total - len(self.data)
 
 
-class _Outcome(enum.Enum):
-    FINISHED = "finished"
-    TIMED_OUT = "timed out"
-    LEFT_RUNNING = "left processes running"
+@dataclass
+class _Streams:
+    """What the runner reads while the run goes on: the output and the supervisor's report."""
+
+    output: int
+    status: int
+    capture: _Capture
+    report: bytearray = field(default_factory=bytearray)
 
 
 def _kill_group(pgid: int) -> None:
@@ -116,62 +152,63 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-def _leader_exited(process: subprocess.Popen[bytes]) -> bool:
-    """True once the main process has exited.
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, _READ_CHUNK)
+    except OSError:  # EIO: the terminal's last writer has gone
+        return b""
 
-    Where ``waitid`` exists it stays unreaped (a zombie), so its group id cannot be reused
-    before the group is killed; elsewhere it is reaped by ``poll``.
+
+def _drain(streams: _Streams, process: subprocess.Popen[bytes], deadline: float) -> bool:
+    """Read the output and the report until both are closed and the supervisor has exited.
+
+    Returns:
+        False if the supervisor had to be killed at *deadline* (it should never need to be).
     """
-    if hasattr(os, "waitid"):
-        return os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
-    return process.poll() is not None
-
-
-def _drain(fd: int, process: subprocess.Popen[bytes], capture: _Capture, deadline: float) -> _Outcome:
-    """Read *fd* until every writer has closed it and the main process has exited.
-
-    A descendant that keeps the terminal open more than ``LEFT_RUNNING_GRACE`` seconds after
-    the main process exited is reported, not waited for until the timeout.
-    """
-    closed = False
-    leader_gone_at: float | None = None
+    poller = select.poll()  # not select(): descriptors may be numbered past 1024
+    open_fds = {streams.output, streams.status}
+    for fd in open_fds:
+        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    exited_at: float | None = None
     while True:
         now = time.monotonic()
         if now >= deadline:
-            return _Outcome.TIMED_OUT
-        if leader_gone_at is None and _leader_exited(process):
-            leader_gone_at = now
-        if closed and leader_gone_at is not None:
-            return _Outcome.FINISHED
-        if leader_gone_at is not None and now - leader_gone_at > LEFT_RUNNING_GRACE:
-            return _Outcome.LEFT_RUNNING
-        if closed:
-            time.sleep(0.02)
-            continue
-        ready, _, _ = select.select([fd], [], [], min(deadline - now, 0.1))
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, _READ_CHUNK)
-        except OSError:  # EIO: the terminal's last writer has gone
-            chunk = b""
-        if chunk:
-            capture.add(chunk)
-        else:
-            closed = True
+            return False
+        if exited_at is None and process.poll() is not None:
+            exited_at = now
+        if not open_fds and exited_at is not None:
+            return True
+        if exited_at is not None and now - exited_at > LEFT_RUNNING_GRACE:
+            return True  # something outside the supervisor's reach holds the terminal
+        for fd, _ in poller.poll(100):
+            chunk = _read(fd)
+            if not chunk:
+                poller.unregister(fd)
+                open_fds.discard(fd)
+            elif fd == streams.output:
+                streams.capture.add(chunk)
+            else:
+                streams.report += chunk
+
+
+def _open_output(terminal: bool) -> tuple[int, int]:
+    """Return (reader, writer) of the example's output: an 80x24 terminal, or a pipe."""
+    if not terminal:
+        return os.pipe()
+    reader, writer = pty.openpty()
+    fcntl.ioctl(writer, termios.TIOCSWINSZ, struct.pack("HHHH", *TERMINAL_SIZE, 0, 0))
+    return reader, writer
 
 
 def _start(
-    command: list[str], env: dict[str, str], cwd: Path, terminal: bool
-) -> tuple[subprocess.Popen[bytes], int]:
-    """Start *command* in a new session; return it and the fd its output is read from."""
-    if terminal:
-        reader, writer = pty.openpty()
-    else:
-        reader, writer = os.pipe()
+    command: Callable[[int], list[str]], env: dict[str, str], cwd: Path, terminal: bool
+) -> tuple[subprocess.Popen[bytes], int, int]:
+    """Start ``command(status_fd)`` in a new session; return it, the output's fd and the report's fd."""
+    reader, writer = _open_output(terminal)
+    status_reader, status_writer = os.pipe()
     try:
         process = subprocess.Popen(
-            command,
+            command(status_writer),
             stdin=subprocess.DEVNULL,
             stdout=writer,
             stderr=writer,
@@ -179,13 +216,59 @@ def _start(
             cwd=cwd,
             start_new_session=True,
             close_fds=True,
+            pass_fds=(status_writer,),
         )
     except BaseException:
         os.close(reader)
+        os.close(status_reader)
         raise
     finally:
         os.close(writer)
-    return process, reader
+        os.close(status_writer)
+    return process, reader, status_reader
+
+
+def _supervised(
+    python: str, tools: str, limits: ResourceLimits, timeout: float, script: str, sandboxed: bool
+) -> Callable[[int], list[str]]:
+    """Return ``status_fd -> command`` starting *script* under the supervisor."""
+
+    def command(status_fd: int) -> list[str]:
+        return [
+            python,
+            "-I",
+            "-S",
+            f"{tools}/supervisor.py",
+            "--status-fd",
+            str(status_fd),
+            "--timeout",
+            repr(timeout),
+            "--grace",
+            repr(LEFT_RUNNING_GRACE),
+            "--poll",
+            "0.025" if sandboxed else "0.05",  # outside a sandbox /proc lists the whole machine
+            "--max-memory",
+            str(limits.max_memory),
+            "--max-processes",
+            str(limits.max_processes),
+            "--max-file-size",
+            str(limits.max_file_size),
+            "--",
+            python,
+            script,
+        ]
+
+    return command
+
+
+def _largest_file(directories: tuple[Path, ...]) -> int:
+    largest = 0
+    for directory in directories:
+        for folder, _, names in os.walk(directory):
+            for name in names:
+                with contextlib.suppress(OSError):
+                    largest = max(largest, os.lstat(os.path.join(folder, name)).st_size)
+    return largest
 
 
 def run_example(
@@ -197,59 +280,122 @@ def run_example(
     terminal: bool | None = None,
     repo_root: Path | None = None,
     output_limit: int = MAX_OUTPUT_BYTES,
+    isolation: Isolation = Isolation.AUTO,
+    limits: ResourceLimits = ResourceLimits(),  # noqa: B008 - frozen, so a safe default
 ) -> ExampleResult:
     """Run *code* as a script in a fresh interpreter and return what it printed.
 
     Parameters:
         code: The example's source, exactly as shown on the page.
         start_method: The ``multiprocessing`` default start method for this run.
-        timeout: Seconds before the whole process group is killed.
+        timeout: Seconds before every process of the run is killed.
         filename: The script's file name, as it appears in tracebacks.
         terminal: Run under a pseudo-terminal (default: whenever the OS has one).
         repo_root: A path to remove from the output.
         output_limit: Bytes of output kept before the rest is cut.
+        isolation: Whether to run in the sandbox (see :mod:`lessonkit.sandbox`).
+        limits: Memory, processes and file size the run may use.
 
     Returns:
         The normalised output, exit code and provenance of the run.
+
+    Raises:
+        IsolationUnavailable: *isolation* is required but this machine cannot sandbox.
     """
     use_terminal = HAS_TERMINAL if terminal is None else terminal and HAS_TERMINAL
+    sandboxed = sandbox.use_sandbox(isolation)
+    python = str(sandbox.python_executable())
     with tempfile.TemporaryDirectory(prefix="lessonkit-") as tmp:
-        root = Path(tmp).resolve()
-        workdir = root / "work"
-        workdir.mkdir()
-        home = root / "home"
-        home.mkdir()
-        script = workdir / filename
-        script.write_text(code, encoding="utf-8")
-        site_dir = write_sitecustomize(root / "site")
-        env = script_environment(start_method, site_dir=site_dir, home=home, terminal=use_terminal)
-        capture = _Capture(limit=output_limit, data=bytearray())
+        directories = RunDirectories.create(Path(tmp).resolve())
+        (directories.work / filename).write_text(code, encoding="utf-8")
+        write_sitecustomize(directories.tools)
+        shutil.copy(supervisor.__file__, directories.tools / "supervisor.py")
+        if sandboxed:
+            tools, workdir, home = sandbox.TOOLS, sandbox.WORKDIR, sandbox.HOME
+        else:
+            tools, workdir, home = str(directories.tools), str(directories.work), str(directories.home)
+        env = script_environment(
+            start_method,
+            site_dir=tools,
+            home=home,
+            terminal=use_terminal,
+            path=sandbox.example_path_variable(),
+        )
+        if not sandboxed:
+            env["TMPDIR"] = str(directories.tmp)  # in the sandbox /tmp itself is private
+        command = _supervised(python, tools, limits, timeout, filename, sandboxed)
+        if sandboxed:
+            outer = lambda fd: sandbox.bwrap_command(directories, env, command(fd))  # noqa: E731
+            outer_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        else:
+            outer, outer_env = command, env
         started = time.monotonic()
-        process, reader = _start([sys.executable, filename], env, workdir, use_terminal)
+        process, reader, status_reader = _start(outer, outer_env, directories.work, use_terminal)
+        streams = _Streams(output=reader, status=status_reader, capture=_Capture(limit=output_limit))
         try:
-            outcome = _drain(reader, process, capture, started + timeout)
+            finished = _drain(streams, process, started + timeout + BACKSTOP)
         finally:
-            _kill_group(process.pid)  # before the main process is reaped: its group id is still ours
+            _kill_group(process.pid)
             os.close(reader)
+            os.close(status_reader)
             process.wait()
         duration = time.monotonic() - started
+        report = _report(streams.report, finished)
+        largest = _largest_file(directories.writable())
         output = normalize_output(
-            bytes(capture.data),
-            omitted=capture.omitted,
-            script_path=script,
-            workdir=root,
+            bytes(streams.capture.data),
+            omitted=streams.capture.omitted,
+            script_path=Path(workdir) / filename,
+            workdir=Path(workdir),
+            home=Path(home),
+            run_root=directories.root,
             repo_root=repo_root,
         )
+    limit = report.get("limit")
+    used, allowed = report.get("used", 0), report.get("allowed", 0)
+    if limit is None and largest >= limits.max_file_size:
+        limit, used, allowed = "max_file_size", largest, limits.max_file_size
+    outcome = report.get("outcome")
     return ExampleResult(
         start_method=start_method,
         output=output,
-        returncode=None if outcome is _Outcome.TIMED_OUT else process.returncode,
-        timed_out=outcome is _Outcome.TIMED_OUT,
-        left_running=outcome is _Outcome.LEFT_RUNNING,
-        traceback_after_cut=capture.traceback_after_cut,
+        returncode=report.get("returncode") if outcome in ("finished", "left_running") else None,
+        timed_out=outcome == "timed_out",
+        left_running=outcome == "left_running",
+        left=tuple(report.get("left", ())),
+        traceback_after_cut=streams.capture.traceback_after_cut,
+        isolated=sandboxed,
+        limit=limit,
+        limit_used=int(used),
+        limit_allowed=int(allowed),
+        peak_memory=int(report.get("peak_memory", 0)),
+        peak_processes=int(report.get("peak_processes", 0)),
         duration=duration,
         terminal=use_terminal,
         python_version=platform.python_version(),
         python_implementation=platform.python_implementation(),
         system=platform.system(),
     )
+
+
+class SupervisorError(RuntimeError):
+    """The supervisor could not watch the run; its report says why."""
+
+
+def _report(raw: bytes, finished: bool) -> dict[str, object]:
+    """Parse the supervisor's report.
+
+    Raises:
+        SupervisorError: It sent none (it was killed) or reported its own failure.
+    """
+    if not finished:
+        return {"outcome": "timed_out"}
+    try:
+        report = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise SupervisorError(
+            "lessonkit: the run's supervisor exited without a report; the run was killed"
+        ) from None
+    if report.get("outcome") == "error":
+        raise SupervisorError(f"lessonkit: the run's supervisor failed: {report.get('error')}")
+    return report

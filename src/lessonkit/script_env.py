@@ -17,8 +17,9 @@ from lessonkit.start_method import StartMethod
 START_METHOD_VARIABLE = "LESSONKIT_START_METHOD"
 """Names the start method that ``sitecustomize`` makes the default."""
 
-INHERITED_VARIABLES = ("PATH", "SYSTEMROOT", "TMPDIR", "TZ")
-"""The only variables passed on from the builder's environment."""
+INHERITED_VARIABLES = ("SYSTEMROOT", "TZ")
+"""The only variables passed on from the builder's environment. ``PATH`` is made afresh:
+the example's Python first, then the system's directories, never the builder's own."""
 
 SITECUSTOMIZE = '''\
 """Written by lessonkit: make LESSONKIT_START_METHOD the default start method."""
@@ -40,24 +41,32 @@ def write_sitecustomize(directory: Path) -> Path:
 
 
 def script_environment(
-    start_method: StartMethod, *, site_dir: Path, home: Path, terminal: bool
+    start_method: StartMethod, *, site_dir: str, home: str, terminal: bool, path: str
 ) -> dict[str, str]:
-    """Return the minimal environment for one run: nothing secret is inherited."""
+    """Return the minimal environment for one run: nothing secret is inherited.
+
+    Parameters:
+        start_method: The default start method ``sitecustomize`` sets.
+        site_dir: Where ``sitecustomize.py`` is, as the example sees it.
+        home: The example's ``HOME``, as it sees it.
+        terminal: Whether it runs under a terminal (else ``PYTHONUNBUFFERED=1``).
+        path: The example's ``PATH``.
+    """
     env = {name: os.environ[name] for name in INHERITED_VARIABLES if name in os.environ}
     env.update(
         {
-            "HOME": str(home),
+            "PATH": path,
+            "HOME": home,
             "LANG": "C.UTF-8",
             "LC_ALL": "C.UTF-8",
             "PYTHONIOENCODING": "utf-8",
             "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONPATH": str(site_dir),
+            "PYTHONPATH": site_dir,
             START_METHOD_VARIABLE: start_method.value,
         }
     )
     if terminal:
-        env["TERM"] = "dumb"
-        env["COLUMNS"] = "80"
+        env["TERM"] = "dumb"  # the terminal is 80x24 (set on the pty itself), without colours
     else:
         env["PYTHONUNBUFFERED"] = "1"
     return env

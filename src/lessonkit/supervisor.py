@@ -1,0 +1,274 @@
+"""The first process of every run: start the example, watch all it starts, and leave nothing behind.
+
+This file runs on its own (``python -I -S supervisor.py --status-fd N LIMITS -- python NAME.py``),
+inside the sandbox when there is one, so it imports nothing but the standard library.
+
+It makes itself a child subreaper, so every process the example starts stays its
+descendant, even one that double-forks and calls ``setsid()``. Every ``POLL`` seconds it
+lists those descendants from ``/proc`` and:
+
+- kills them all when they use more memory together, or are more, than the limits allow;
+- kills them all when the run's time is up;
+- once the main process has exited, gives the rest ``grace`` seconds to finish (a
+  forkserver winding down), then names and kills whatever is left.
+
+It writes what happened as JSON to the status pipe (a descriptor the example never
+inherits, so it cannot forge it) and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import errno
+import fcntl
+import json
+import os
+import resource
+import signal
+import sys
+import termios
+import time
+
+POLL = 0.025
+"""Seconds between two looks at the run's processes."""
+
+_PR_SET_CHILD_SUBREAPER = 36
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="supervisor")
+    parser.add_argument("--status-fd", type=int, required=True)
+    parser.add_argument("--poll", type=float, default=POLL)
+    parser.add_argument("--timeout", type=float, required=True)
+    parser.add_argument("--grace", type=float, required=True)
+    parser.add_argument("--max-memory", type=int, required=True)
+    parser.add_argument("--max-processes", type=int, required=True)
+    parser.add_argument("--max-file-size", type=int, required=True)
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    if args.command[:1] == ["--"]:
+        args.command = args.command[1:]
+    return args
+
+
+def _become_subreaper() -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _take_terminal() -> None:
+    """Start a new session whose controlling terminal is the run's terminal, as a shell does."""
+    with contextlib.suppress(OSError):
+        os.setsid()
+    if os.isatty(1):
+        with contextlib.suppress(OSError):
+            fcntl.ioctl(1, termios.TIOCSCTTY, 0)
+
+
+def _stat(pid: str) -> tuple[int, str, str] | None:
+    """Return (parent pid, state, name) of *pid*, or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            text = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    name = text[text.index("(") + 1 : text.rindex(")")]
+    fields = text[text.rindex(")") + 2 :].split()
+    return int(fields[1]), fields[0], name
+
+
+def descendants(root: int) -> list[int]:
+    """Return the live (not zombie) descendants of *root*, found through ``/proc``."""
+    children: dict[int, list[int]] = {}
+    live: set[int] = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        stat = _stat(entry)
+        if stat is None:
+            continue
+        parent, state, _ = stat
+        pid = int(entry)
+        children.setdefault(parent, []).append(pid)
+        if state not in ("Z", "X"):
+            live.add(pid)
+    found: list[int] = []
+    stack = [root]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return [pid for pid in found if pid in live]
+
+
+def _resident(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _proportional(pid: int) -> int:
+    """Return the process's proportional share of memory (shared pages split among sharers)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return _resident(pid)
+
+
+def memory_of(pids: list[int], limit: int) -> int:
+    """Return the memory *pids* use together.
+
+    The resident sizes are summed first, which is cheap but counts pages a forked child
+    shares with its parent twice; only when that sum passes *limit* is the fairer
+    proportional size (``Pss``) read.
+    """
+    total = sum(_resident(pid) for pid in pids)
+    if total <= limit:
+        return total
+    return sum(_proportional(pid) for pid in pids)
+
+
+def _describe(pid: int, main_session: int | None) -> dict[str, object]:
+    stat = _stat(str(pid))
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            command = handle.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    except OSError:
+        command = ""
+    try:
+        session = os.getsid(pid)
+    except OSError:
+        session = None
+    return {
+        "pid": pid,
+        "name": stat[2] if stat else "?",
+        "command": command[:200],
+        "detached": main_session is not None and session is not None and session != main_session,
+    }
+
+
+def kill_all(root: int) -> None:
+    """SIGKILL every descendant of *root*, again until none is left (a dying process may fork)."""
+    for _ in range(200):
+        pids = descendants(root)
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        _reap(None)
+        time.sleep(0.005)
+
+
+def _reap(main: int | None) -> int | None:
+    """Reap every exited child (adopted orphans too); return the main process's wait status."""
+    status_of_main = None
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return status_of_main
+        if pid == 0:
+            return status_of_main
+        if pid == main:
+            status_of_main = status
+
+
+def _start(command: list[str], max_file_size: int) -> int:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_size, max_file_size))
+            os.execvp(command[0], command)
+        except BaseException as error:  # report and leave, whatever happened
+            os.write(2, f"lessonkit: could not start {command[0]}: {error}\n".encode())
+        finally:
+            os._exit(127)
+    return pid
+
+
+def supervise(args: argparse.Namespace) -> dict[str, object]:
+    """Run the command under watch and return what happened."""
+    me = os.getpid()
+    subreaper = _become_subreaper()
+    _take_terminal()
+    started = time.monotonic()
+    main = _start(args.command, args.max_file_size)
+    deadline = started + args.timeout
+    report: dict[str, object] = {"subreaper": subreaper, "outcome": "finished", "returncode": None}
+    peak_memory = peak_processes = 0
+    main_status: int | None = None
+    main_exited_at: float | None = None
+    main_session: int | None = None
+    with contextlib.suppress(OSError):
+        main_session = os.getsid(main)
+    while True:
+        status = _reap(main)
+        if status is not None and main_status is None:
+            main_status = status
+            main_exited_at = time.monotonic()
+            report["returncode"] = os.waitstatus_to_exitcode(status)
+        pids = descendants(me)
+        now = time.monotonic()
+        peak_processes = max(peak_processes, len(pids))
+        if len(pids) > args.max_processes:
+            report.update(outcome="limit", limit="max_processes", used=len(pids), allowed=args.max_processes)
+            break
+        memory = memory_of(pids, args.max_memory)
+        peak_memory = max(peak_memory, memory)
+        if memory > args.max_memory:
+            report.update(outcome="limit", limit="max_memory", used=memory, allowed=args.max_memory)
+            break
+        if main_exited_at is not None:
+            if not pids:
+                break
+            if now - main_exited_at > args.grace:
+                report["outcome"] = "left_running"
+                report["left"] = [_describe(pid, main_session) for pid in pids]
+                break
+        if now >= deadline:
+            report["outcome"] = "timed_out"
+            break
+        time.sleep(args.poll)
+    kill_all(me)
+    final = _reap(main)
+    if main_status is None and final is not None:
+        report["returncode"] = os.waitstatus_to_exitcode(final)
+    report.update(peak_memory=peak_memory, peak_processes=peak_processes)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: supervise, write the status file, exit 0 (or 70 if supervision itself failed)."""
+    args = _arguments(sys.argv[1:] if argv is None else argv)
+    os.set_inheritable(args.status_fd, False)  # the example must not write our report
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        report = supervise(args)
+    except Exception as error:  # reported through the status pipe
+        report = {"outcome": "error", "error": f"{type(error).__name__}: {error}"}
+        with contextlib.suppress(Exception):
+            kill_all(os.getpid())
+    with open(args.status_fd, "w", encoding="utf-8") as handle:
+        json.dump(report, handle)
+    return 0 if report.get("outcome") != "error" else 70
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except OSError as error:
+        if error.errno != errno.EPIPE:
+            raise
