@@ -8,7 +8,9 @@ Environment variables:
 
 from __future__ import annotations
 
+import hashlib
 import os
+import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,8 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self.depth = 0
         self.command = "build"
         self.context: FenceContext | None = None
+        self._discovered_pages: dict[tuple[object, ...], FenceRecorder] = {}
+        self._page_path_now: str | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Remember the command; also makes ``mkdocs serve`` keep this instance, and its results."""
@@ -157,7 +161,13 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             return files
         self.sites = {}
         self.context.rendered.clear()
-        recorder = self._discover(self._pages(files), config)
+        started = time.monotonic()
+        pages = self._pages(files)
+        recorder = self._discover(pages, config)
+        found = (
+            f"found {len(recorder.seen)} executed blocks on {len(pages)} pages "
+            f"in {time.monotonic() - started:.2f} s"
+        )
         if recorder.errors:
             listed = "\n".join(f"  - {message}" for message in sorted(recorder.errors.values()))
             raise PluginError(
@@ -167,7 +177,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self.discovered = set(recorder.seen)
         self.examples = list(recorder.examples.values())
         if not self.execute:
-            log.info("LESSONKIT_EXEC=0: pages render with a placeholder instead of running any example")
+            log.info(f"{found}; LESSONKIT_EXEC=0: pages render with a placeholder instead of running them")
             return files
         self.executor.drop_failures()  # a failure from the previous build gets another run
         self.executor.reset_used()
@@ -178,7 +188,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self.batch = self.executor.start(examples)
         sandbox = "each in a sandbox" if self.executor.isolated else "without a sandbox (captions say so)"
         log.info(
-            f"{len(self.batch_keys)} examples (blocks × start methods): {self.batch.cached} cached, "
+            f"{found}; {len(self.batch_keys)} runs (blocks × start methods): {self.batch.cached} cached, "
             f"running {self.batch.submitted}, up to {self.executor.jobs} at once, {sandbox}"
         )
         return files
@@ -196,11 +206,19 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
 
     def _discover(self, pages: list[File], config: MkDocsConfig) -> FenceRecorder:
         """Convert each page with the site's Markdown extensions, recording the fences SuperFences
-        hands to the formatter; every located fence must be among them."""
+        hands to the formatter; every located fence must be among them.
+
+        A page whose text, included snippets and ``mkdocs.yml`` are unchanged since the last
+        build (``mkdocs serve``) is not converted again: its fences are remembered.
+        """
         recorder = FenceRecorder()
-        self.context.recorder = recorder
         located: dict[str, FenceSite] = {}
         missing: list[FenceSite] = []
+        site_config = hashlib.sha256(Path(config.config_file_path).read_bytes()).hexdigest()
+        md = python_markdown.Markdown(
+            extensions=config.markdown_extensions, extension_configs=_discovery_configs(config)
+        )
+        memo: dict[tuple[object, ...], FenceRecorder] = {}
         try:
             for file in pages:
                 text, _ = meta.get_data(file.content_string)
@@ -211,21 +229,16 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
                     continue  # reported below, with every other page's missing snippets
                 marked = self._mark(text, fences)
                 located.update({fence_token(f.site): f.site for f in fences})
-                self.page = None
-                self._page_path_now = page_path
-                md = python_markdown.Markdown(
-                    extensions=config.markdown_extensions, extension_configs=config.mdx_configs
-                )
-                try:
-                    md.convert(marked)
-                except Exception as error:
-                    raise PluginError(
-                        f"lessonkit: could not read {page_path} to find its examples: "
-                        f"{type(error).__name__}: {error}"
-                    ) from None
+                key = (site_config, page_path, marked, self._snippet_stamps(fences))
+                found = self._discovered_pages.get(key)
+                if found is None:
+                    found = self._discover_page(md, page_path, marked)
+                memo[key] = found
+                recorder.seen |= found.seen
+                recorder.examples.update(found.examples)
+                recorder.errors.update(found.errors)
         finally:
-            self.context.recorder = None
-            self._page_path_now = None
+            self._discovered_pages = memo
         if missing:
             self._check_snippets_found(missing)
         vanished = [site for token, site in located.items() if token not in recorder.seen]
@@ -236,6 +249,33 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
                 "silently lose them. Check the fence's indentation, its closing fence and its options."
             )
         return recorder
+
+    def _discover_page(self, md: python_markdown.Markdown, page_path: str, marked: str) -> FenceRecorder:
+        """Convert one page (already marked with tokens), recording its fences."""
+        found = FenceRecorder()
+        self.context.recorder = found
+        self._page_path_now = page_path
+        try:
+            md.reset().convert(marked)
+        except Exception as error:
+            raise PluginError(
+                f"lessonkit: could not read {page_path} to find its examples: {type(error).__name__}: {error}"
+            ) from None
+        finally:
+            self.context.recorder = None
+            self._page_path_now = None
+        return found
+
+    def _snippet_stamps(self, fences: list[Any]) -> tuple[tuple[str, int, int], ...]:
+        """Return the size and modification time of each snippet the fences include."""
+        stamps = []
+        for fence in fences:
+            for base in self.expander.base_paths if fence.include else ():
+                path = base / fence.include
+                if path.is_file():
+                    stat = path.stat()
+                    stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
+        return tuple(stamps)
 
     def _check_snippets(self, fences: list[Any]) -> None:
         self._check_snippets_found(missing_snippets(fences, self.expander.base_paths))
@@ -309,7 +349,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
     def _site(self, token: str | None) -> FenceSite:
         if token is not None and token in self.sites:
             return self.sites[token]
-        if getattr(self, "_page_path_now", None):
+        if self._page_path_now:
             return FenceSite(page=self._page_path_now, line=0)
         return FenceSite(page=self._page_path(self.page) if self.page else "an unknown page", line=0)
 
@@ -321,6 +361,16 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         """Return the language being built (not the page file's): ``zh`` or ``en`` captions."""
         current = getattr(self.i18n, "current_language", None) if self.i18n is not None else None
         return "zh" if (current or "zh").lower().startswith("zh") else "en"
+
+
+def _discovery_configs(config: MkDocsConfig) -> dict[str, Any]:
+    """The site's extension settings, minus the costly work that cannot change which fences execute.
+
+    Highlighting the code blocks that do not execute is most of a page's conversion time.
+    """
+    configs = dict(config.mdx_configs)
+    configs["pymdownx.highlight"] = {**configs.get("pymdownx.highlight", {}), "use_pygments": False}
+    return configs
 
 
 def _superfences_format(

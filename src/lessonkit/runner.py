@@ -12,9 +12,9 @@ detached itself, before the run counts as over.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import fcntl
-import json
 import os
 import platform
 import select
@@ -180,6 +180,10 @@ def _drain(streams: _Streams, process: subprocess.Popen[bytes], deadline: float)
             return True
         if exited_at is not None and now - exited_at > LEFT_RUNNING_GRACE:
             return True  # something outside the supervisor's reach holds the terminal
+        if not open_fds:  # all read: only the supervisor's exit is left to wait for
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.0, deadline - now))
+            continue
         for fd, _ in poller.poll(100):
             chunk = _read(fd)
             if not chunk:
@@ -391,8 +395,8 @@ def _report(raw: bytes, finished: bool) -> dict[str, object]:
     if not finished:
         return {"outcome": "timed_out"}
     try:
-        report = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        report = ast.literal_eval(raw.decode("utf-8"))  # literals only: nothing in it is run
+    except (UnicodeDecodeError, ValueError, SyntaxError, MemoryError, RecursionError):
         raise SupervisorError(
             "lessonkit: the run's supervisor exited without a report; the run was killed"
         ) from None

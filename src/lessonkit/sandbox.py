@@ -137,10 +137,9 @@ def _system_mounts() -> list[str]:
     return arguments
 
 
-def bwrap_command(directories: RunDirectories, env: dict[str, str], command: list[str]) -> list[str]:
-    """Return the ``bwrap`` command line that runs *command* in the example's sandbox."""
-    _write_etc(directories.etc)
-    arguments = [
+def _namespaces() -> list[str]:
+    """Return the start of every ``bwrap`` command: the namespaces, the user, the system's files."""
+    return [
         "bwrap",
         "--unshare-user",
         "--uid",
@@ -158,6 +157,14 @@ def bwrap_command(directories: RunDirectories, env: dict[str, str], command: lis
         "lessonkit",
         "--die-with-parent",
         *_system_mounts(),
+    ]
+
+
+def bwrap_command(directories: RunDirectories, env: dict[str, str], command: list[str]) -> list[str]:
+    """Return the ``bwrap`` command line that runs *command* in the example's sandbox."""
+    _write_etc(directories.etc)
+    arguments = [
+        *_namespaces(),
         "--ro-bind",
         str(directories.etc),
         "/etc",
@@ -210,17 +217,7 @@ def sandbox_support() -> SandboxSupport:
     if shutil.which("bwrap") is None:
         return SandboxSupport(False, "bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
     probe = [
-        "bwrap",
-        "--unshare-user",
-        "--uid",
-        "1000",
-        "--cap-drop",
-        "ALL",
-        "--unshare-pid",
-        "--unshare-net",
-        "--unshare-ipc",
-        "--die-with-parent",
-        *_system_mounts(),
+        *_namespaces(),
         "--proc",
         "/proc",
         "--",
