@@ -188,6 +188,31 @@ def test_serve_style_rebuilds_rerun_only_the_edited_snippet(
     assert "fast edited" in (project / "site/index.html").read_text(encoding="utf-8")
 
 
+def test_serve_style_rebuilds_rediscover_only_changed_pages(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    converted: list[str] = []
+    original = LessonkitPlugin._discover_page
+
+    def recording(self, md, page_path, marked):
+        converted.append(page_path)
+        return original(self, md, page_path, marked)
+
+    monkeypatch.setattr(LessonkitPlugin, "_discover_page", recording)
+    plugin = build_in_process(project, monkeypatch)
+    assert sorted(converted) == ["docs/index.en.md", "docs/index.md"]
+    converted.clear()
+    page = project / "docs/index.en.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("Some prose.", "Other prose."), encoding="utf-8")
+    build_in_process(project, monkeypatch, config_plugin=plugin)
+    assert converted == ["docs/index.en.md"], "an unchanged page was converted again"
+    converted.clear()
+    (project / "snippets/demo/slow.py").write_text(SLOW.replace("slow b", "slow, edited"))
+    build_in_process(project, monkeypatch, config_plugin=plugin)
+    assert sorted(converted) == ["docs/index.en.md", "docs/index.md"], "a snippet both pages include changed"
+    assert "slow, edited" in (project / "site/index.html").read_text(encoding="utf-8")
+
+
 # -- damage, pruning, concurrency, failures ------------------------------------------------------------
 
 

@@ -4,8 +4,9 @@ This file runs on its own (``python -I -S supervisor.py --status-fd N LIMITS -- 
 inside the sandbox when there is one, so it imports nothing but the standard library.
 
 It makes itself a child subreaper, so every process the example starts stays its
-descendant, even one that double-forks and calls ``setsid()``. Every ``POLL`` seconds it
-lists those descendants from ``/proc`` and:
+descendant, even one that double-forks and calls ``setsid()``. It lists those descendants
+from ``/proc`` every ``POLL`` seconds while their number or memory changes, less often
+(up to ``QUIET_POLL``) while they do not, and at once when a child exits; and:
 
 - kills them all when they use more memory together, or are more, than the limits allow;
 - kills them all when the run's time is up;
@@ -30,7 +31,13 @@ import time
 from types import SimpleNamespace
 
 POLL = 0.025
-"""Seconds between two looks at the run's processes."""
+"""Seconds between two looks at the run's processes while they change."""
+
+QUIET_POLL = 0.2
+"""The longest wait between two looks, reached while nothing changes (examples mostly sleep)."""
+
+_MEMORY_STEP = 16 * 1024 * 1024
+"""Memory changes smaller than this do not count as a change."""
 
 _PR_SET_CHILD_SUBREAPER = 36
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -224,6 +231,8 @@ def supervise(args: SimpleNamespace) -> dict[str, object]:
     main_status: int | None = None
     main_exited_at: float | None = None
     main_session: int | None = None
+    interval: float = args.poll
+    last_state: tuple[int, int] = (0, 0)
     try:
         main_session = os.getsid(main)
     except OSError:
@@ -242,6 +251,9 @@ def supervise(args: SimpleNamespace) -> dict[str, object]:
             break
         memory = memory_of(pids, args.max_memory)
         peak_memory = max(peak_memory, memory)
+        state = (len(pids), memory // _MEMORY_STEP)
+        interval = args.poll if state != last_state else min(interval * 2, QUIET_POLL)
+        last_state = state
         if memory > args.max_memory:
             report.update(outcome="limit", limit="max_memory", used=memory, allowed=args.max_memory)
             break
@@ -255,7 +267,7 @@ def supervise(args: SimpleNamespace) -> dict[str, object]:
         if now >= deadline:
             report["outcome"] = "timed_out"
             break
-        signal.sigtimedwait([signal.SIGCHLD], args.poll)  # wakes at once when a child exits
+        signal.sigtimedwait([signal.SIGCHLD], interval)  # wakes at once when a child exits
     kill_all(me)
     final = _reap(main)
     if main_status is None and final is not None:
