@@ -312,3 +312,34 @@ def test_no_path_of_the_builders_machine_is_printed(isolation: Isolation) -> Non
     leaks = [sys.base_prefix, sys.prefix, str(Path.home()), str(ROOT), "/tmp/lessonkit-", ".venv", "pyenv"]
     assert [leak for leak in leaks if leak in result.output] == [], result.output
     assert f"{marker}.py" in result.output.splitlines()[-1]
+
+
+def test_the_supervisor_sees_the_same_processes_through_ps_as_on_macos(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from lessonkit import supervisor
+
+    code = (
+        "import subprocess, sys, time\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)'])\n"
+        "time.sleep(30)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 10
+        while not supervisor.descendants(child.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        through_proc = supervisor.descendants(child.pid, supervisor._proc_table())
+        ps_table = supervisor._ps_table()
+        assert len(through_proc) == 1
+        assert supervisor.descendants(child.pid, ps_table) == through_proc
+        monkeypatch.setattr(supervisor, "HAS_PROC", False)
+        assert supervisor.memory_of([child.pid, *through_proc], 1, ps_table) > 1024**2
+    finally:
+        for pid in [child.pid, *supervisor.descendants(child.pid)]:
+            os.kill(pid, 9)
+        child.wait()

@@ -42,6 +42,9 @@ _MEMORY_STEP = 16 * 1024 * 1024
 _PR_SET_CHILD_SUBREAPER = 36
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
+ProcessTable = dict[int, tuple[int, bool, int | None]]
+"""``pid -> (parent pid, alive, resident bytes where the table knows them)``."""
+
 
 def _arguments(argv: list[str]) -> SimpleNamespace:
     """Parse ``--name value ... -- command...`` (argparse alone would add 17 ms to every run)."""
@@ -98,28 +101,53 @@ def _stat(pid: str) -> tuple[int, str, str] | None:
     return int(fields[1]), fields[0], name
 
 
-def descendants(root: int) -> list[int]:
-    """Return the live (not zombie) descendants of *root*, found through ``/proc``."""
-    children: dict[int, list[int]] = {}
-    live: set[int] = set()
+def _proc_table() -> ProcessTable:
+    table: ProcessTable = {}
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        stat = _stat(entry)
-        if stat is None:
-            continue
-        parent, state, _ = stat
-        pid = int(entry)
+        if entry.isdigit() and (stat := _stat(entry)) is not None:
+            parent, state, _ = stat
+            table[int(entry)] = (parent, state not in ("Z", "X"), None)
+    return table
+
+
+def _ps_table() -> ProcessTable:
+    """The process table from ``ps``, where there is no ``/proc`` (macOS); sizes from its RSS."""
+    import subprocess  # only here: it costs every run on Linux 5 ms to import
+
+    lines = subprocess.run(
+        ["ps", "-axo", "pid=,ppid=,stat=,rss="], capture_output=True, text=True, check=False
+    ).stdout.splitlines()
+    table: ProcessTable = {}
+    for line in lines:
+        fields = line.split()
+        if len(fields) == 4 and fields[0].isdigit() and fields[1].isdigit():
+            rss = int(fields[3]) * 1024 if fields[3].isdigit() else 0
+            table[int(fields[0])] = (int(fields[1]), not fields[2].startswith("Z"), rss)
+    return table
+
+
+def process_table() -> ProcessTable:
+    """Return ``pid -> (parent, alive, resident bytes or None)`` of every visible process."""
+    return _proc_table() if HAS_PROC else _ps_table()
+
+
+HAS_PROC = os.path.isdir("/proc/self")
+"""Linux lists processes in ``/proc``; elsewhere (macOS) ``ps`` does."""
+
+
+def descendants(root: int, table: ProcessTable | None = None) -> list[int]:
+    """Return the live (not zombie) descendants of *root*."""
+    table = process_table() if table is None else table
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _, _) in table.items():
         children.setdefault(parent, []).append(pid)
-        if state not in ("Z", "X"):
-            live.add(pid)
     found: list[int] = []
     stack = [root]
     while stack:
         for child in children.get(stack.pop(), []):
             found.append(child)
             stack.append(child)
-    return [pid for pid in found if pid in live]
+    return [pid for pid in found if table[pid][1]]
 
 
 def _resident(pid: int) -> int:
@@ -142,13 +170,15 @@ def _proportional(pid: int) -> int:
     return _resident(pid)
 
 
-def memory_of(pids: list[int], limit: int) -> int:
+def memory_of(pids: list[int], limit: int, table: ProcessTable | None = None) -> int:
     """Return the memory *pids* use together.
 
     The resident sizes are summed first, which is cheap but counts pages a forked child
     shares with its parent twice; only when that sum passes *limit* is the fairer
     proportional size (``Pss``) read.
     """
+    if not HAS_PROC:
+        return sum((table or {}).get(pid, (0, False, 0))[2] or 0 for pid in pids)
     total = sum(_resident(pid) for pid in pids)
     if total <= limit:
         return total
@@ -203,6 +233,14 @@ def _reap(main: int | None) -> int | None:
             status_of_main = status
 
 
+def _wait_for_child(seconds: float) -> None:
+    """Wait *seconds*, or less if a child exits first (SIGCHLD is blocked, so it waits for us)."""
+    if hasattr(signal, "sigtimedwait"):
+        signal.sigtimedwait([signal.SIGCHLD], seconds)
+    else:  # macOS has no sigtimedwait
+        time.sleep(seconds)
+
+
 def _start(command: list[str], max_file_size: int) -> int:
     pid = os.fork()
     if pid == 0:
@@ -243,13 +281,14 @@ def supervise(args: SimpleNamespace) -> dict[str, object]:
             main_status = status
             main_exited_at = time.monotonic()
             report["returncode"] = os.waitstatus_to_exitcode(status)
-        pids = descendants(me)
+        table = process_table()
+        pids = descendants(me, table)
         now = time.monotonic()
         peak_processes = max(peak_processes, len(pids))
         if len(pids) > args.max_processes:
             report.update(outcome="limit", limit="max_processes", used=len(pids), allowed=args.max_processes)
             break
-        memory = memory_of(pids, args.max_memory)
+        memory = memory_of(pids, args.max_memory, table)
         peak_memory = max(peak_memory, memory)
         state = (len(pids), memory // _MEMORY_STEP)
         interval = args.poll if state != last_state else min(interval * 2, QUIET_POLL)
@@ -267,7 +306,7 @@ def supervise(args: SimpleNamespace) -> dict[str, object]:
         if now >= deadline:
             report["outcome"] = "timed_out"
             break
-        signal.sigtimedwait([signal.SIGCHLD], interval)  # wakes at once when a child exits
+        _wait_for_child(interval)
     kill_all(me)
     final = _reap(main)
     if main_status is None and final is not None:
