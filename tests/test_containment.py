@@ -343,3 +343,14 @@ def test_the_supervisor_sees_the_same_processes_through_ps_as_on_macos(
         for pid in [child.pid, *supervisor.descendants(child.pid)]:
             os.kill(pid, 9)
         child.wait()
+
+
+def test_the_example_inherits_no_descriptor_but_its_terminal(isolation: Isolation) -> None:
+    code = """
+        import os
+        print(sorted(int(fd) for fd in os.listdir("/dev/fd")))
+    """
+    result, _ = run_marked(code, isolation)
+    # 0-2 and the descriptor listdir itself opens: not the supervisor's report pipe, which
+    # an example could otherwise use to forge its own verdict.
+    assert eval(result.output) == [0, 1, 2, 3], result.output
