@@ -32,10 +32,10 @@ from pathlib import Path
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-from lessonkit.executor import Example
-from lessonkit.runner import run_example
-from lessonkit.sandbox import Isolation, sandbox_support
-from lessonkit.start_method import StartMethod
+from lessonkit.running.executor import Example
+from lessonkit.running.runner import run_example
+from lessonkit.running.sandbox import Isolation, sandbox_support
+from lessonkit.running.start_method import StartMethod
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ Run from the repository root::
     uv run python scripts/lighthouse.py --output reports     # keeps the JSON reports in reports/
 
 Each page is served from 127.0.0.1 on a free port, as a static host serves it (gzip, cached
-fingerprinted assets; see lessonkit.site_server), and audited with Lighthouse's default mobile
+fingerprinted assets; see lessonkit.site.site_server), and audited with Lighthouse's default mobile
 emulation and simulated throttling. Targets: performance >= 95, accessibility, best practices
 and SEO = 100. Exit status: 0 when every page meets every enforced target (all of them unless
 ``--advisory CATEGORY`` says otherwise), 1 when one misses one,
@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any, NoReturn
 
-from lessonkit.site_server import serve_site
+from lessonkit.site.site_server import serve_site
 
 ROOT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"

@@ -18,12 +18,12 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort
 from support import ROOT, copy_project, mkdocs_build
 
-from lessonkit.cache import ResultCache
-from lessonkit.executor import Example, run_key
-from lessonkit.options import RunDefaults, RunOptions
-from lessonkit.plugin import LessonkitPlugin
-from lessonkit.runner import run_example
-from lessonkit.start_method import StartMethod
+from lessonkit.running.cache import ResultCache
+from lessonkit.running.executor import Example, run_key
+from lessonkit.running.options import RunDefaults, RunOptions
+from lessonkit.running.runner import run_example
+from lessonkit.running.start_method import StartMethod
+from lessonkit.site.plugin import LessonkitPlugin
 
 DEFAULTS = RunDefaults(start_methods=tuple(StartMethod), timeout=30.0)
 

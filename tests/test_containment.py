@@ -16,12 +16,12 @@ import uuid
 import pytest
 from support import ROOT, marked_processes
 
-from lessonkit.checks import find_problem
-from lessonkit.limits import ResourceLimits
-from lessonkit.options import RunOptions
-from lessonkit.runner import ExampleResult, run_example
-from lessonkit.sandbox import Isolation, sandbox_support
-from lessonkit.start_method import StartMethod
+from lessonkit.results.checks import find_problem
+from lessonkit.running.limits import ResourceLimits
+from lessonkit.running.options import RunOptions
+from lessonkit.running.runner import ExampleResult, run_example
+from lessonkit.running.sandbox import Isolation, sandbox_support
+from lessonkit.running.start_method import StartMethod
 
 
 def _sandbox_or_skip() -> None:
@@ -248,7 +248,7 @@ def test_a_200_mib_file_is_cut_at_the_file_size_limit(isolation: Isolation) -> N
 
 
 def test_a_fence_can_raise_a_limit() -> None:
-    from lessonkit.options import RunDefaults, parse_run_options
+    from lessonkit.running.options import RunDefaults, parse_run_options
 
     defaults = RunDefaults(start_methods=(StartMethod.FORK,), timeout=5)
     raised = parse_run_options(
@@ -321,7 +321,7 @@ def test_the_supervisor_sees_the_same_processes_through_ps_as_on_macos(
     import sys
     import time
 
-    from lessonkit import supervisor
+    from lessonkit.running import supervisor
 
     code = (
         "import subprocess, sys, time\n"

@@ -18,15 +18,15 @@ import pytest
 from bs4 import BeautifulSoup
 from support import ROOT, copy_project, mkdocs_build
 
-from lessonkit.executor import Executor
-from lessonkit.fence import FenceContext, format_fence, validate_fence
-from lessonkit.options import RunDefaults
-from lessonkit.output import normalize_output
-from lessonkit.pages import FenceSite
-from lessonkit.plugin import _superfences_format
-from lessonkit.runner import TRACEBACK_BYTES, _Capture
-from lessonkit.sandbox import Isolation
-from lessonkit.start_method import StartMethod
+from lessonkit.running.executor import Executor
+from lessonkit.running.options import RunDefaults
+from lessonkit.running.output import normalize_output
+from lessonkit.running.runner import TRACEBACK_BYTES, _Capture
+from lessonkit.running.sandbox import Isolation
+from lessonkit.running.start_method import StartMethod
+from lessonkit.site.fence import FenceContext, format_fence, validate_fence
+from lessonkit.site.pages import FenceSite
+from lessonkit.site.plugin import _superfences_format
 
 FORMS = """# Forms {#forms}
 

@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from support import ROOT
 
-from lessonkit.checks import TRACEBACK_MARKER
-from lessonkit.runner import ExampleResult, run_example
-from lessonkit.start_method import StartMethod
+from lessonkit.results.checks import TRACEBACK_MARKER
+from lessonkit.running.runner import ExampleResult, run_example
+from lessonkit.running.start_method import StartMethod
 
 SNIPPETS = ROOT / "snippets/daemon"
 ORIGINAL = SNIPPETS / "original"

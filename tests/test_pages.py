@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import markdown
 
-from lessonkit.pages import SITE_OPTION, find_exec_fences, mark_fences
+from lessonkit.site.pages import SITE_OPTION, find_exec_fences, mark_fences
 
 PAGE = """# Title
 

@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 from support import ROOT
 
-from lessonkit.pages import find_exec_fences
+from lessonkit.site.pages import find_exec_fences
 
 DOCS = ROOT / "docs"
 HEADING = re.compile(r"^(#{1,6})\s+(?P<title>.*?)\s*(?:\{\s*#(?P<anchor>[\w-]+)\s*\})?\s*$")

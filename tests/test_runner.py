@@ -11,13 +11,13 @@ import markdown
 import pytest
 from support import ROOT, marked_processes
 
-from lessonkit.checks import find_problem
-from lessonkit.options import RunOptions
-from lessonkit.output import normalize_output
-from lessonkit.render import render_results
-from lessonkit.runner import HAS_TERMINAL, ExampleResult, run_example
-from lessonkit.script_env import INHERITED_VARIABLES
-from lessonkit.start_method import StartMethod
+from lessonkit.results.checks import find_problem
+from lessonkit.running.options import RunOptions
+from lessonkit.running.output import normalize_output
+from lessonkit.running.runner import HAS_TERMINAL, ExampleResult, run_example
+from lessonkit.running.script_env import INHERITED_VARIABLES
+from lessonkit.running.start_method import StartMethod
+from lessonkit.site.render import render_results
 
 
 def run(code: str, method: StartMethod = StartMethod.FORK, timeout: float = 20, **kwargs) -> ExampleResult:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lessonkit.site_server import serve_site
+from lessonkit.site.site_server import serve_site
 
 
 @pytest.fixture

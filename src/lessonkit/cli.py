@@ -6,12 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from lessonkit.checks import find_problem
-from lessonkit.executor import Example, Executor
-from lessonkit.limits import ResourceLimits, format_size
-from lessonkit.options import FenceOptionError, RunOptions, parse_timeout
-from lessonkit.sandbox import Isolation, IsolationUnavailable
-from lessonkit.start_method import DEFAULT_START_METHODS, StartMethod
+from lessonkit.results.checks import find_problem
+from lessonkit.running.executor import Example, Executor
+from lessonkit.running.limits import ResourceLimits, format_size
+from lessonkit.running.options import FenceOptionError, RunOptions, parse_timeout
+from lessonkit.running.sandbox import Isolation, IsolationUnavailable
+from lessonkit.running.start_method import DEFAULT_START_METHODS, StartMethod
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lessonkit.site_server import serve_site
+from lessonkit.site.site_server import serve_site
 
 CHROMIUM = Path(os.environ.get("LESSONKIT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from lessonkit.limits import ResourceLimits
-from lessonkit.options import RunOptions
-from lessonkit.runner import TRACEBACK_BYTES, ExampleResult
+from lessonkit.running.limits import ResourceLimits
+from lessonkit.running.options import RunOptions
+from lessonkit.running.runner import TRACEBACK_BYTES, ExampleResult
 
 TRACEBACK_MARKER = TRACEBACK_BYTES.decode()
 """Printed by Python for an uncaught exception, in the main process or any child."""

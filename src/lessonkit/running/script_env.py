@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from lessonkit.start_method import StartMethod
+from lessonkit.running.start_method import StartMethod
 
 START_METHOD_VARIABLE = "LESSONKIT_START_METHOD"
 """Names the start method that ``sitecustomize`` makes the default."""

@@ -13,13 +13,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lessonkit import output, runner, sandbox, script_env, supervisor
-from lessonkit.cache import ResultCache
-from lessonkit.checks import find_problem
-from lessonkit.options import RunOptions
-from lessonkit.runner import HAS_TERMINAL, ExampleResult, run_example
-from lessonkit.sandbox import Isolation, use_sandbox
-from lessonkit.start_method import StartMethod
+from lessonkit.results.checks import find_problem
+from lessonkit.running import output, runner, sandbox, script_env, supervisor
+from lessonkit.running.cache import ResultCache
+from lessonkit.running.options import RunOptions
+from lessonkit.running.runner import HAS_TERMINAL, ExampleResult, run_example
+from lessonkit.running.sandbox import Isolation, use_sandbox
+from lessonkit.running.start_method import StartMethod
 
 log = logging.getLogger("mkdocs.plugins.lessonkit")
 

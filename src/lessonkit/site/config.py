@@ -5,8 +5,8 @@ from __future__ import annotations
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
-from lessonkit.sandbox import Isolation
-from lessonkit.start_method import DEFAULT_START_METHODS, StartMethod
+from lessonkit.running.sandbox import Isolation
+from lessonkit.running.start_method import DEFAULT_START_METHODS, StartMethod
 
 
 class LessonkitConfig(base.Config):

@@ -2,7 +2,7 @@
 
 Discovery itself (which blocks a page executes, and with what code) is done by
 converting each page with the site's own Markdown extensions: see
-:meth:`lessonkit.plugin.LessonkitPlugin.on_files`.
+:meth:`lessonkit.site.plugin.LessonkitPlugin.on_files`.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ On POSIX the script runs under an 80x24 pseudo-terminal that is its controlling
 terminal, so its stdout and stderr are buffered and interleaved exactly as in a
 terminal. Elsewhere it falls back to pipes with ``PYTHONUNBUFFERED=1``.
 
-The script is started by :mod:`lessonkit.supervisor`, inside the sandbox of
-:mod:`lessonkit.sandbox` when this machine has one. The supervisor enforces the
+The script is started by :mod:`lessonkit.running.supervisor`, inside the sandbox of
+:mod:`lessonkit.running.sandbox` when this machine has one. The supervisor enforces the
 run's time and resource limits and kills every process the run started, however it
 detached itself, before the run counts as over.
 """
@@ -29,12 +29,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lessonkit import sandbox, supervisor
-from lessonkit.limits import ResourceLimits
-from lessonkit.output import MAX_OUTPUT_BYTES, normalize_output
-from lessonkit.sandbox import Isolation, RunDirectories
-from lessonkit.script_env import script_environment, write_sitecustomize
-from lessonkit.start_method import StartMethod
+from lessonkit.running import sandbox, supervisor
+from lessonkit.running.limits import ResourceLimits
+from lessonkit.running.output import MAX_OUTPUT_BYTES, normalize_output
+from lessonkit.running.sandbox import Isolation, RunDirectories
+from lessonkit.running.script_env import script_environment, write_sitecustomize
+from lessonkit.running.start_method import StartMethod
 
 try:
     import pty
@@ -297,7 +297,7 @@ def run_example(
         terminal: Run under a pseudo-terminal (default: whenever the OS has one).
         repo_root: A path to remove from the output.
         output_limit: Bytes of output kept before the rest is cut.
-        isolation: Whether to run in the sandbox (see :mod:`lessonkit.sandbox`).
+        isolation: Whether to run in the sandbox (see :mod:`lessonkit.running.sandbox`).
         limits: Memory, processes and file size the run may use.
 
     Returns:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from textwrap import indent
 
-from lessonkit.runner import ExampleResult
+from lessonkit.running.runner import ExampleResult
 
 _TEXT = {
     "zh": {

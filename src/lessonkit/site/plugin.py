@@ -24,16 +24,16 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import meta
 
-from lessonkit.cache import ResultCache
-from lessonkit.config import LessonkitConfig
-from lessonkit.discovery import SnippetExpander
-from lessonkit.executor import Batch, Executor
-from lessonkit.fence import FenceContext, FenceRecorder, format_fence, validate_fence
-from lessonkit.limits import ResourceLimits
-from lessonkit.options import RunDefaults
-from lessonkit.pages import FenceSite, fence_token, locate_fences, mark_fences, missing_snippets
-from lessonkit.sandbox import Isolation, IsolationUnavailable
-from lessonkit.start_method import StartMethod
+from lessonkit.running.cache import ResultCache
+from lessonkit.site.config import LessonkitConfig
+from lessonkit.site.discovery import SnippetExpander
+from lessonkit.running.executor import Batch, Executor
+from lessonkit.site.fence import FenceContext, FenceRecorder, format_fence, validate_fence
+from lessonkit.running.limits import ResourceLimits
+from lessonkit.running.options import RunDefaults
+from lessonkit.site.pages import FenceSite, fence_token, locate_fences, mark_fences, missing_snippets
+from lessonkit.running.sandbox import Isolation, IsolationUnavailable
+from lessonkit.running.start_method import StartMethod
 
 log = get_plugin_logger(__name__)
 
@@ -376,6 +376,6 @@ def _discovery_configs(config: MkDocsConfig) -> dict[str, Any]:
 def _superfences_format(
     source: str, language: str, css_class: str, options: dict[str, Any], md: Any, **kwargs: Any
 ) -> str:
-    """Adapt SuperFences' formatter signature to :func:`lessonkit.fence.format_fence`."""
+    """Adapt SuperFences' formatter signature to :func:`lessonkit.site.fence.format_fence`."""
     formatter = kwargs.pop("formatter")
     return formatter(code=source, md=md, **options)

@@ -6,8 +6,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from lessonkit.limits import LIMIT_NAMES, ResourceLimits
-from lessonkit.start_method import StartMethod
+from lessonkit.running.limits import LIMIT_NAMES, ResourceLimits
+from lessonkit.running.start_method import StartMethod
 
 OPTION_NAMES = ("start_methods", "timeout", "expect", *LIMIT_NAMES)
 """Fence options that belong to lessonkit; ``returncode`` is markdown-exec's own."""

@@ -29,17 +29,17 @@ from markdown_exec import ExecutionError, MarkdownConverter, base_format
 from markdown_exec import validator as markdown_exec_validator
 from mkdocs.plugins import get_plugin_logger
 
-from lessonkit.checks import find_problem
-from lessonkit.executor import Example, Executor
-from lessonkit.options import (
+from lessonkit.results.checks import find_problem
+from lessonkit.running.executor import Example, Executor
+from lessonkit.running.options import (
     OPTION_NAMES,
     FenceOptionError,
     RunDefaults,
     RunOptions,
     parse_run_options,
 )
-from lessonkit.pages import SITE_OPTION, FenceSite
-from lessonkit.render import render_placeholder, render_results
+from lessonkit.site.pages import SITE_OPTION, FenceSite
+from lessonkit.site.render import render_placeholder, render_results
 
 log = get_plugin_logger("lessonkit")
 

@@ -15,7 +15,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from lessonkit.runner import ExampleResult
+from lessonkit.running.runner import ExampleResult
 
 log = logging.getLogger("mkdocs.plugins.lessonkit")
 

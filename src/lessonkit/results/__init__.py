@@ -1,0 +1,4 @@
+"""What the runs mean: whether a run went the way its block says.
+
+Pure data; nothing here imports MkDocs.
+"""

@@ -1,0 +1,4 @@
+"""Running a program as a learner does: in a terminal, per start method, contained, limited, cached.
+
+Nothing here imports MkDocs.
+"""
