@@ -31,6 +31,7 @@ from mkdocs.plugins import get_plugin_logger
 
 from lessonkit.results.checks import find_problem
 from lessonkit.running.executor import Example, Executor
+from lessonkit.running.runner import ExampleResult
 from lessonkit.running.options import (
     OPTION_NAMES,
     FenceOptionError,
@@ -39,7 +40,7 @@ from lessonkit.running.options import (
     parse_run_options,
 )
 from lessonkit.site.pages import SITE_OPTION, FenceSite
-from lessonkit.site.render import render_placeholder, render_results
+from lessonkit.site.render import RenderedRuns, render_placeholder, render_results
 
 log = get_plugin_logger("lessonkit")
 
@@ -91,7 +92,7 @@ def _tail(output: str) -> str:
     return "\n".join("    " + line for line in lines)
 
 
-def run_fence(*, executor: Executor, example: Example, site: FenceSite, language: str) -> list[Any]:
+def run_fence(*, executor: Executor, example: Example, site: FenceSite) -> list[ExampleResult]:
     """Run one block under each start method and return its results.
 
     Raises:
@@ -222,29 +223,25 @@ def _record(
     return ""
 
 
-def _safe(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Return markdown-exec's keyword arguments with every option that defeats lessonkit turned off."""
-    return {**kwargs, "html": False, "session": None, "workdir": None, "width": 0, "result": ""}
-
-
 def _format_runs(context: FenceContext, options: RunOptions, site: FenceSite, kwargs: dict[str, Any]) -> Any:
     """Run the block (raising ``ExecutionError`` if it fails), then render it with its source."""
     language = context.language_for()
     if not context.execute:
-        runs = render_placeholder(kwargs["code"], language=language)
+        runs_html = render_placeholder(kwargs["code"], language=language)
     else:
         runs = _run_code(kwargs["code"], context=context, options=options, site=site, language=language)
-        runs = str(MarkdownConverter(kwargs["md"]).convert(runs.markdown, stash=runs.stash))
-    # html=True: the runs are finished HTML, in which every output is already escaped.
-    arguments = {**_safe(kwargs), "html": True}
-    return base_format(language="python", run=partial(_run_adapter, html=runs), **arguments)
+        runs_html = str(MarkdownConverter(kwargs["md"]).convert(runs.markdown, stash=runs.stash))
+    # html=True: the runs are finished HTML, in which every output is already escaped. The
+    # options validate_fence refuses are turned off here too, should one ever get this far.
+    arguments = {**kwargs, "html": True, "session": None, "workdir": None, "width": 0, "result": ""}
+    return base_format(language="python", run=partial(_run_adapter, html=runs_html), **arguments)
 
 
 def _run_code(
     code: str, *, context: FenceContext, options: RunOptions, site: FenceSite, language: str
-) -> Any:
+) -> RenderedRuns:
     example = Example(code=code, options=options, filename=site.filename)
-    results = run_fence(executor=context.executor, example=example, site=site, language=language)
+    results = run_fence(executor=context.executor, example=example, site=site)
     return render_results(results, language)
 
 

@@ -27,7 +27,7 @@ from mkdocs.utils import meta
 from lessonkit.running.cache import ResultCache
 from lessonkit.site.config import LessonkitConfig
 from lessonkit.site.discovery import SnippetExpander
-from lessonkit.running.executor import Batch, Executor
+from lessonkit.running.executor import Batch, Example, Executor
 from lessonkit.site.fence import FenceContext, FenceRecorder, format_fence, validate_fence
 from lessonkit.running.limits import ResourceLimits
 from lessonkit.running.options import RunDefaults
@@ -64,7 +64,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self.batch: Batch | None = None
         self.batch_keys: set[str] = set()
         self.discovered: set[str] = set()
-        self.examples: list[Any] = []
+        self.examples: list[Example] = []
         """Every executed block the last discovery found, as it will run."""
         self.depth = 0
         self.command = "build"
