@@ -354,3 +354,13 @@ def test_the_example_inherits_no_descriptor_but_its_terminal(isolation: Isolatio
     # 0-2 and the descriptor listdir itself opens: not the supervisor's report pipe, which
     # an example could otherwise use to forge its own verdict.
     assert eval(result.output) == [0, 1, 2, 3], result.output
+
+
+def test_a_limit_message_never_shows_used_and_allowed_alike() -> None:
+    limits = ResourceLimits()
+    assert limits.describe_over("max_memory", int(1.3 * 1024**3), 1024**3) == ("1.3 GiB", "1 GiB")
+    assert limits.describe_over("max_memory", 1024**3 + 4096, 1024**3) == (
+        "1,073,745,920 bytes",
+        "1,073,741,824 bytes",
+    )
+    assert limits.describe_over("max_processes", 65, 64) == ("65 processes", "64 processes")

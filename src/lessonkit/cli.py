@@ -109,7 +109,12 @@ def run_command(args: argparse.Namespace) -> int:
     failed = False
     for result in results:
         mode = "terminal" if result.terminal else "pipes"
-        status = "timed out" if result.timed_out else f"exit {result.returncode}"
+        if result.limit is not None:
+            status = f"killed over {result.limit}"
+        elif result.timed_out:
+            status = "timed out"
+        else:
+            status = f"exit {result.returncode}"
         usage = f"peak {result.peak_processes} processes, {format_size(result.peak_memory)}"
         print(f"==> {result.start_method.value} ({status}, {result.duration:.1f} s, {mode}, {usage})")
         print(

@@ -14,9 +14,7 @@ def find_problem(result: ExampleResult, options: RunOptions) -> str | None:
     """Return what went wrong with *result*, or None when it is what the fence declares."""
     method = result.start_method.value
     if result.limit is not None:
-        limits = ResourceLimits()
-        used = limits.describe(result.limit, result.limit_used)
-        allowed = limits.describe(result.limit, result.limit_allowed)
+        used, allowed = ResourceLimits().describe_over(result.limit, result.limit_used, result.limit_allowed)
         what = {
             "max_memory": f"used {used} of memory, limit {allowed}",
             "max_processes": f"had {used} alive at once, limit {allowed}",

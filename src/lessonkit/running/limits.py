@@ -55,10 +55,10 @@ def parse_count(text: str | int) -> int:
 
 
 def format_size(size: int) -> str:
-    """Return *size* for people: ``1.3 GiB``, ``64 MiB``, ``512 KiB``, ``100 bytes``."""
+    """Return *size* for people: ``1.32 GiB``, ``64 MiB``, ``512 KiB``, ``100 bytes``."""
     for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
         if size >= factor:
-            return f"{size / factor:.1f}".removesuffix(".0") + f" {unit}"
+            return f"{size / factor:.2f}".rstrip("0").removesuffix(".") + f" {unit}"
     return f"{size} bytes"
 
 
@@ -92,3 +92,10 @@ class ResourceLimits:
     def describe(self, name: str, value: int) -> str:
         """Return a value of limit *name* for people."""
         return f"{value} processes" if name == "max_processes" else format_size(value)
+
+    def describe_over(self, name: str, used: int, allowed: int) -> tuple[str, str]:
+        """Return *used* and *allowed* for people, precise enough that they never read the same."""
+        shown = self.describe(name, used), self.describe(name, allowed)
+        if shown[0] == shown[1] and used != allowed:
+            return f"{used:,} bytes", f"{allowed:,} bytes"
+        return shown
