@@ -16,12 +16,12 @@ def find_problem(result: ExampleResult, options: RunOptions) -> str | None:
     if result.limit is not None:
         used, allowed = ResourceLimits().describe_over(result.limit, result.limit_used, result.limit_allowed)
         what = {
-            "max_memory": f"used {used} of memory, limit {allowed}",
-            "max_processes": f"had {used} alive at once, limit {allowed}",
-            "max_file_size": f"wrote a file of {used}, limit {allowed}",
+            "max_memory": f"used {used} of memory, limit {allowed}, and was killed with all its processes",
+            "max_processes": f"had {used} alive at once, limit {allowed}, and was killed with all of them",
+            "max_file_size": f"wrote a file of {used}, limit {allowed}; writing more failed (File too large)",
         }[result.limit]
         return (
-            f"under {method} it {what}, and was killed with all its processes. Make it use less, "
+            f"under {method} it {what}. Make it use less, "
             f'or raise the limit for this block with {result.limit}="..."'
         )
     if result.timed_out:
