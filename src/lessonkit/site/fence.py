@@ -31,7 +31,6 @@ from mkdocs.plugins import get_plugin_logger
 
 from lessonkit.results.checks import find_problem
 from lessonkit.running.executor import Example, Executor
-from lessonkit.running.runner import ExampleResult
 from lessonkit.running.options import (
     OPTION_NAMES,
     FenceOptionError,
@@ -39,6 +38,7 @@ from lessonkit.running.options import (
     RunOptions,
     parse_run_options,
 )
+from lessonkit.running.runner import ExampleResult
 from lessonkit.site.pages import SITE_OPTION, FenceSite
 from lessonkit.site.render import RenderedRuns, render_placeholder, render_results
 

@@ -25,15 +25,15 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import meta
 
 from lessonkit.running.cache import ResultCache
-from lessonkit.site.config import LessonkitConfig
-from lessonkit.site.discovery import SnippetExpander
 from lessonkit.running.executor import Batch, Example, Executor
-from lessonkit.site.fence import FenceContext, FenceRecorder, format_fence, validate_fence
 from lessonkit.running.limits import ResourceLimits
 from lessonkit.running.options import RunDefaults
-from lessonkit.site.pages import FenceSite, fence_token, locate_fences, mark_fences, missing_snippets
 from lessonkit.running.sandbox import Isolation, IsolationUnavailable
 from lessonkit.running.start_method import StartMethod
+from lessonkit.site.config import LessonkitConfig
+from lessonkit.site.discovery import SnippetExpander
+from lessonkit.site.fence import FenceContext, FenceRecorder, format_fence, validate_fence
+from lessonkit.site.pages import FenceSite, fence_token, locate_fences, mark_fences, missing_snippets
 
 log = get_plugin_logger(__name__)
 
