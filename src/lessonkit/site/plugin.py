@@ -181,11 +181,10 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             return files
         self.executor.drop_failures()  # a failure from the previous build gets another run
         self.executor.reset_used()
-        examples = list(recorder.examples.values())
         self.batch_keys = {
-            self.executor.key(example, m) for example in examples for m in example.options.start_methods
+            self.executor.key(example, m) for example in self.examples for m in example.options.start_methods
         }
-        self.batch = self.executor.start(examples)
+        self.batch = self.executor.start(self.examples)
         sandbox = "each in a sandbox" if self.executor.isolated else "without a sandbox (captions say so)"
         log.info(
             f"{found}; {len(self.batch_keys)} runs (blocks × start methods): {self.batch.cached} cached, "
@@ -202,7 +201,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         if not languages or built is None:
             return list(pages)
         skipped = {f".{language}" for language in set(languages) - set(built)}
-        return [page for page in pages if Path(page.src_uri).suffixes[-2:-1] not in [[s] for s in skipped]]
+        return [page for page in pages if not set(Path(page.src_uri).suffixes[-2:-1]) & skipped]
 
     def _discover(self, pages: list[File], config: MkDocsConfig) -> FenceRecorder:
         """Convert each page with the site's Markdown extensions, recording the fences SuperFences
@@ -240,7 +239,8 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         finally:
             self._discovered_pages = memo
         if missing:
-            self._check_snippets_found(missing)
+            where = "; ".join(f"{s.page}:{s.line} includes {s.snippet}" for s in missing)
+            raise PluginError(f"lessonkit: snippet file not found: {where}. Create it or fix the path.")
         vanished = [site for token, site in located.items() if token not in recorder.seen]
         if vanished:
             where = "; ".join(site.describe() for site in vanished)
@@ -270,20 +270,14 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         """Return the size and modification time of each snippet the fences include."""
         stamps = []
         for fence in fences:
-            for base in self.expander.base_paths if fence.include else ():
+            if not fence.include:
+                continue
+            for base in self.expander.base_paths:
                 path = base / fence.include
                 if path.is_file():
                     stat = path.stat()
                     stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
         return tuple(stamps)
-
-    def _check_snippets(self, fences: list[Any]) -> None:
-        self._check_snippets_found(missing_snippets(fences, self.expander.base_paths))
-
-    def _check_snippets_found(self, missing: list[FenceSite]) -> None:
-        if missing:
-            where = "; ".join(f"{s.page}:{s.line} includes {s.snippet}" for s in missing)
-            raise PluginError(f"lessonkit: snippet file not found: {where}. Create it or fix the path.")
 
     def _mark(self, markdown: str, fences: list[Any]) -> str:
         tokens = []
@@ -343,7 +337,6 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self.page = page
         page_path = self._page_path(page)
         fences = locate_fences(markdown, page.file.content_string, page_path, self.config.snippets_dir)
-        self._check_snippets(fences)
         return self._mark(markdown, fences)
 
     def _site(self, token: str | None) -> FenceSite:
