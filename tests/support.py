@@ -22,18 +22,34 @@ def mkdocs_build(
         capture_output=True,
         text=True,
         timeout=600,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
+        env={**_without_samples(os.environ), "NO_MKDOCS_2_WARNING": "1", **(env or {})},
     )
+
+
+def _without_samples(environ: os._Environ[str] | dict[str, str]) -> dict[str, str]:
+    """The environment minus LESSONKIT_SAMPLES: the tests build with the samples they configure."""
+    return {name: value for name, value in environ.items() if name != "LESSONKIT_SAMPLES"}
+
+
+SAMPLES_LINE = "samples: !ENV [LESSONKIT_SAMPLES, 20]"
 
 
 SHARED = ("src", "overrides", "search_terms")
 """Read by a build but never edited by a test: linked, not copied (src is watched, and installed)."""
 
 
-def copy_project(destination: Path, *, docs: bool = True) -> Path:
-    """Copy what a build reads (config, pages, snippets) into *destination*; link the rest."""
+def copy_project(destination: Path, *, docs: bool = True, samples: int | None = None) -> Path:
+    """Copy what a build reads (config, pages, snippets) into *destination*; link the rest.
+
+    *samples* replaces the site's runs per start method (20): tests about something else
+    use 1, so that their counts of runs stay small and plain.
+    """
     destination.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "mkdocs.yml", destination / "mkdocs.yml")
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert SAMPLES_LINE in config, "tests/support.py must follow the samples line of mkdocs.yml"
+    if samples is not None:
+        config = config.replace(SAMPLES_LINE, f"samples: {samples}")
+    (destination / "mkdocs.yml").write_text(config, encoding="utf-8")
     if docs:
         shutil.copytree(ROOT / "docs", destination / "docs")
         shutil.copytree(ROOT / "snippets", destination / "snippets")

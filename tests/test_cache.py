@@ -56,7 +56,7 @@ def caplog(caplog: pytest.LogCaptureFixture):
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A small copy of the site: the real mkdocs.yml, one page per language, two quick snippets."""
-    root = copy_project(tmp_path / "project", docs=False)
+    root = copy_project(tmp_path / "project", docs=False, samples=1)
     (root / "snippets/demo").mkdir(parents=True)
     config = (root / "mkdocs.yml").read_text(encoding="utf-8")
     (root / "mkdocs.yml").write_text(config.replace("  - daemon.md\n", ""), encoding="utf-8")
@@ -144,7 +144,7 @@ def test_pre_execution_finds_the_code_the_formatter_runs(
 ) -> None:
     plugin = build_in_process(project, monkeypatch)
     assert plugin.executor.runs == 3 + 2
-    assert "lessonkit: ran 5 examples (0 cached) in" in caplog.text
+    assert "lessonkit: ran 5 examples (0 cached; 5 runs in all) in" in caplog.text
     assert "while rendering" not in caplog.text, "pre-execution missed code that the formatter ran"
 
 
@@ -233,10 +233,10 @@ def test_a_tampered_entry_fails_its_checksum(tmp_path: Path) -> None:
     example = Example(code="print(1)", options=RunOptions((StartMethod.FORK,), 30), filename="a.py")
     result = run_example(example.code, start_method=StartMethod.FORK, timeout=30, filename="a.py")
     key = example.key(StartMethod.FORK)
-    cache.put(key, result)
-    assert cache.get(key) == result
+    cache.put(key, [result, result])
+    assert cache.get(key) == (result, result)
     entry = json.loads((tmp_path / f"{key}.json").read_text())
-    entry["result"]["output"] = "forged\n"
+    entry["results"][1]["output"] = "forged\n"
     (tmp_path / f"{key}.json").write_text(json.dumps(entry))
     assert cache.get(key) is None
 
@@ -297,4 +297,30 @@ def test_the_real_site_builds_warm_without_running(tmp_path: Path, built_site: P
     assert result.returncode == 0, result.stderr
     summaries = [line for line in result.stderr.splitlines() if "lessonkit: ran " in line]
     assert len(summaries) == 1, "one summary for the whole build, nested languages included"
-    assert "ran 0 examples (15 cached)" in summaries[0], textwrap.shorten(result.stderr, 2000)
+    assert "ran 0 examples (15 cached; 0 runs in all)" in summaries[0], textwrap.shorten(result.stderr, 2000)
+
+
+def test_all_samples_are_one_entry_and_a_warm_build_runs_none(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    (project / "mkdocs.yml").write_text(config.replace("samples: 1", "samples: 4"), encoding="utf-8")
+    first = build_in_process(project, monkeypatch)
+    assert first.executor.runs == 4 * (3 + 2), "every sample of every (block, start method) ran"
+    cache = ResultCache(project / ".cache/lessonkit")
+    keys = cache.keys()
+    assert len(keys) == 3 + 2, "one entry per (block, start method), holding all its samples"
+    assert all(len(cache.get(key)) == 4 for key in keys)
+    html = (project / "site/index.html").read_text(encoding="utf-8")
+    second = build_in_process(project, monkeypatch)
+    assert second.executor.runs == 0
+    assert (project / "site/index.html").read_text(encoding="utf-8") == html
+    assert html.count("seen in 4 of 4 runs") == 0 and html.count("4 次运行中出现 4 次") == 5
+
+
+def test_the_number_of_samples_is_part_of_the_key() -> None:
+    options = RunOptions(start_methods=(StartMethod.FORK,), timeout=30)
+    more = RunOptions(start_methods=(StartMethod.FORK,), timeout=30, samples=20)
+    assert run_key("print(1)", StartMethod.FORK, options, "a.py") != run_key(
+        "print(1)", StartMethod.FORK, more, "a.py"
+    )

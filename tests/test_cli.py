@@ -59,3 +59,21 @@ def test_run_applies_limits_and_rejects_bad_ones(tmp_path: Path) -> None:
     assert "limit 3 processes" in result.stderr
     bad = lessonkit("run", str(snippet), "--max-memory", "lots")
     assert bad.returncode == 2 and "'lots' is not a size" in bad.stderr
+
+
+def test_run_with_samples_prints_each_outcome_with_its_count(tmp_path: Path) -> None:
+    snippet = tmp_path / "varying.py"
+    snippet.write_text("import uuid\n\nprint('always')\nprint('run', uuid.uuid4())\n")
+    claim = tmp_path / "claim.txt"
+    claim.write_text("always\nrun <masked>\n")
+    result = lessonkit("run", str(snippet), "-m", "fork", "--samples", "3")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("--- outcome ") == 3 and "seen in 1 of 3 runs" in result.stdout
+    masked = lessonkit(
+        "run", str(snippet), "-m", "fork", "-n", "3", "--mask", "[0-9a-f-]{36}", "--claim", str(claim)
+    )
+    assert masked.returncode == 0, masked.stderr
+    assert "--- outcome 1: seen in 3 of 3 runs" in masked.stdout
+    assert "printed by 3 of 3 runs" in masked.stdout, "a claim is masked the same way"
+    bad = lessonkit("run", str(snippet), "--samples", "0")
+    assert bad.returncode == 2 and '--samples "0" must be from 1 to 200' in bad.stderr

@@ -114,7 +114,7 @@ print("solo")
 
 
 def _project(tmp_path: Path) -> Path:
-    project = copy_project(tmp_path / "project", docs=False)
+    project = copy_project(tmp_path / "project", docs=False, samples=1)
     config = (project / "mkdocs.yml").read_text(encoding="utf-8")
     config = config.replace("  - daemon.md\n", "")
     config = config.replace(
@@ -164,7 +164,7 @@ def _outputs(page: Path) -> list[str]:
 def test_discovery_runs_every_form_superfences_executes_exactly_once(forms_site: tuple[Path, str]) -> None:
     site, log = forms_site
     # 7 forms + the literal block + the solo page, under fork only; the en pages reuse the same runs.
-    assert "lessonkit: ran 9 examples (0 cached)" in log, log
+    assert "lessonkit: ran 9 examples (0 cached; 9 runs in all)" in log, log
     assert "while rendering" not in log, "a block ran that discovery had not found"
     for page in ("forms/index.html", "en/forms/index.html"):
         assert [output.strip() for output in _outputs(site / page)] == FORM_OUTPUTS
@@ -224,6 +224,18 @@ time.sleep(30)
 print("state")
 ```
 
+```python exec="on" samples="0"
+print("no runs at all")
+```
+
+```python exec="on" mask="(pid"
+print("a pattern that does not compile")
+```
+
+```python exec="on" claim="nowhere/claimed.txt"
+print("a claim file that does not exist")
+```
+
 ```python exec="on"
 print("the fine block after them")
 ```
@@ -236,11 +248,16 @@ def test_bad_options_fail_the_build_before_anything_runs(tmp_path: Path) -> None
     result = mkdocs_build(project, tmp_path / "site", env={"LESSONKIT_CACHE_DIR": str(tmp_path / "cache")})
     log = result.stderr
     assert result.returncode != 0
-    assert "4 executed block(s) have options lessonkit cannot use; nothing was run" in log, log[-3000:]
+    assert "7 executed block(s) have options lessonkit cannot use; nothing was run" in log, log[-3000:]
     assert "docs/bad.md:3: markdown-exec cannot read this fence's options" in log
     assert "docs/bad.md:7: option html is not allowed" in log
     assert "docs/bad.md:11: unknown option timout (did you mean timeout?)" in log
     assert "docs/bad.md:17: option session is not allowed" in log
+    assert 'docs/bad.md:21: samples="0" must be from 1 to 200 runs per start method' in log
+    assert 'docs/bad.md:25: mask="(pid" is not a valid regular expression' in log
+    assert (
+        'docs/bad.md:29: claim="nowhere/claimed.txt": no such file under the snippets base (snippets)' in log
+    )
     assert "lessonkit: ran" not in log
 
 

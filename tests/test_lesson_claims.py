@@ -1,24 +1,28 @@
-"""The daemon lesson's claims, checked against real runs of its snippets.
+"""The daemon lesson's claims, checked against the numbers the built site publishes.
 
-Each snippet runs through lessonkit's runner, under each start method, several
-times (fork more often, since the racy errata are about fork). Invariants must
-hold on every run; racy errata must show up at least once.
+The session's strict build runs every lesson block 20 times under each start method and
+writes ``outcomes.json``; the page shows the same numbers. These tests read that file:
+- what is guaranteed holds in every run (every outcome, every method, both languages);
+- the claims that can never be printed (the first program's) are seen 0 times;
+- how often a race goes one way is never asserted: load changes it. The counts are shown
+  on the page, and the page is checked to show exactly the published numbers.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from support import ROOT
 
 from lessonkit.results.checks import TRACEBACK_MARKER
-from lessonkit.running.runner import ExampleResult, run_example
-from lessonkit.running.start_method import StartMethod
+from lessonkit.results.outcomes import abridge_tracebacks, trimmed
 
 SNIPPETS = ROOT / "snippets/daemon"
 ORIGINAL = SNIPPETS / "original"
@@ -29,140 +33,166 @@ LESSON = [
     "exercise_daemon_killed",
     "exercise_join_daemon",
 ]
-RUNS = {StartMethod.FORK: 10, StartMethod.SPAWN: 3, StartMethod.FORKSERVER: 3}
-"""Runs per start method: at least 3 each, and 10 under fork for the racy errata."""
-
-Runs = dict[tuple[str, StartMethod], list[ExampleResult]]
+PAGES = ("docs/daemon.md", "docs/daemon.en.md")
+METHODS = ["fork", "spawn", "forkserver"]
+SAMPLES = 20
 
 
 @pytest.fixture(scope="module")
-def runs() -> Runs:
-    """Run every lesson snippet RUNS times per start method, concurrently (they mostly sleep)."""
-    jobs = [(name, method) for name in LESSON for method, count in RUNS.items() for _ in range(count)]
+def outcomes(built_site: Path) -> dict:
+    return json.loads((built_site / "outcomes.json").read_text(encoding="utf-8"))
 
-    def run(job: tuple[str, StartMethod]) -> ExampleResult:
-        name, method = job
-        code = (SNIPPETS / f"{name}.py").read_text(encoding="utf-8")
-        return run_example(code, start_method=method, timeout=60, filename=f"{name}.py", repo_root=ROOT)
 
-    with ThreadPoolExecutor(max_workers=12) as pool:
-        results = list(pool.map(run, jobs))
-    collected: Runs = {}
-    for job, result in zip(jobs, results, strict=True):
-        collected.setdefault(job, []).append(result)
-    return collected
+def blocks_of(outcomes: dict, name: str) -> list[dict]:
+    """Every block that runs snippet *name*, on every page (the lesson in both languages, the home page)."""
+    found = [b for b in outcomes["blocks"] if b["snippet"] == f"snippets/daemon/{name}.py"]
+    assert {b["page"] for b in found} >= set(PAGES), f"{name} is missing from a lesson page"
+    return found
 
 
 def original_claim(name: str) -> str:
     return (ORIGINAL / f"{name}.txt").read_text(encoding="utf-8")
 
 
-def lines(result: ExampleResult) -> list[str]:
-    return result.output.splitlines()
+def check_every_run(outcomes: dict, name: str, claim: Callable[[list[str]], None]) -> None:
+    """Check *claim* on every outcome of *name*, so on every one of its runs."""
+    for block in blocks_of(outcomes, name):
+        assert list(block["methods"]) == METHODS
+        for method, runs in block["methods"].items():
+            assert runs["runs"] == SAMPLES
+            assert sum(o["count"] for o in runs["outcomes"]) == SAMPLES
+            for outcome in runs["outcomes"]:
+                try:
+                    claim(outcome["output"].splitlines())
+                except AssertionError as error:
+                    raise AssertionError(
+                        f"{name} at {block['page']}:{block['line']} under {method}, "
+                        f"{outcome['count']} of {SAMPLES} runs:\n{outcome['output']}\n{error}"
+                    ) from None
 
 
-def check_every_run(runs: Runs, name: str, claim: Callable[[ExampleResult], None]) -> None:
-    for method in StartMethod:
-        for result in runs[name, method]:
-            assert not result.timed_out, f"{name} under {method.value} timed out"
-            try:
-                claim(result)
-            except AssertionError as error:
-                raise AssertionError(f"{name} under {method.value}:\n{result.output}\n{error}") from None
+# -- invariants: true in every run -------------------------------------------------------------
 
 
-# -- invariants: true on every run -------------------------------------------------------------
+def test_join_waits_for_the_daemon_to_print(outcomes: dict) -> None:
+    def claim(out: list[str]) -> None:
+        assert out == ["子进程1 is running", "主"]
+
+    check_every_run(outcomes, "daemon_join", claim)
 
 
-def test_join_waits_for_the_daemon_to_print(runs: Runs) -> None:
-    def claim(result: ExampleResult) -> None:
-        assert result.returncode == 0
-        assert lines(result) == ["子进程1 is running", "主"]
+def test_a_daemon_without_join_never_reaches_its_child(outcomes: dict) -> None:
+    def claim(out: list[str]) -> None:
+        assert out.count("主") == 1
+        assert set(out) <= {"主", "子进程1 is running"}
+        assert not any("子进程2" in line or TRACEBACK_MARKER in line for line in out)
 
-    check_every_run(runs, "daemon_join", claim)
-
-
-def test_a_daemon_without_join_never_reaches_its_child(runs: Runs) -> None:
-    def claim(result: ExampleResult) -> None:
-        assert result.returncode == 0
-        assert lines(result).count("主") == 1
-        assert set(lines(result)) <= {"主", "子进程1 is running"}
-        assert "子进程2" not in result.output and TRACEBACK_MARKER not in result.output
-
-    check_every_run(runs, "daemon_child_no_join", claim)
+    check_every_run(outcomes, "daemon_child_no_join", claim)
 
 
-def test_a_daemon_may_not_have_children(runs: Runs) -> None:
-    def claim(result: ExampleResult) -> None:
-        assert result.returncode == 0, "the child's crash does not change the main exit code"
-        out = lines(result)
+def test_a_daemon_may_not_have_children(outcomes: dict) -> None:
+    def claim(out: list[str]) -> None:
         assert out[0] == "子进程1 is running"
         assert "AssertionError: daemonic processes are not allowed to have children" in out
         assert out[-1] == "主", "the main process still prints 主 after the child's traceback"
-        assert "子进程2" not in result.output
+        assert not any("子进程2" in line for line in out)
 
-    check_every_run(runs, "daemon_child_join", claim)
+    check_every_run(outcomes, "daemon_child_join", claim)
 
 
-def test_exercise_1_the_daemon_is_killed_before_end123(runs: Runs) -> None:
-    def claim(result: ExampleResult) -> None:
-        out = lines(result)
+def test_exercise_1_the_daemon_is_killed_before_end123(outcomes: dict) -> None:
+    def claim(out: list[str]) -> None:
         assert "end123" not in out
         assert out[-1] == "end456"
         assert out.count("main-------") == 1 and out.count("456") == 1
         assert set(out) <= {"123", "456", "main-------", "end456"}
 
-    check_every_run(runs, "exercise_daemon_killed", claim)
+    check_every_run(outcomes, "exercise_daemon_killed", claim)
 
 
-def test_exercise_2_join_orders_end123_main_end456(runs: Runs) -> None:
-    def claim(result: ExampleResult) -> None:
-        out = lines(result)
+def test_exercise_2_join_orders_end123_main_end456(outcomes: dict) -> None:
+    def claim(out: list[str]) -> None:
         assert out.index("123") < out.index("end123") < out.index("main-------") < out.index("end456")
         assert out.index("456") < out.index("end456")
         assert sorted(out) == sorted(original_claim("exercise_join_daemon").splitlines())
 
-    check_every_run(runs, "exercise_join_daemon", claim)
+    check_every_run(outcomes, "exercise_join_daemon", claim)
 
 
-# -- deterministic errata: the real output never equals the original's claim ---------------------
+# -- the claims: every lesson program has one, judged on every page ---------------------------
 
 
-@pytest.mark.parametrize("name", ["daemon_join", "daemon_child_join"])
-def test_deterministic_erratum_still_holds(runs: Runs, name: str) -> None:
-    claim = original_claim(name)
-    matching = [m.value for m in StartMethod for r in runs[name, m] if r.output == claim]
-    assert not matching, (
-        f"a real run of {name} printed exactly what the original claims ({matching}); "
-        "the erratum on the page may no longer hold"
-    )
+def test_every_program_on_the_lesson_pages_is_judged_against_its_claim(outcomes: dict) -> None:
+    for name in LESSON:
+        for block in blocks_of(outcomes, name):
+            if block["page"] not in PAGES:
+                continue
+            assert block["claim"] == f"snippets/daemon/original/{name}.txt", block
+            for method, runs in block["methods"].items():
+                assert 0 <= runs["claim_seen"] <= runs["runs"], (name, method)
 
 
-def test_the_original_quotes_only_part_of_the_traceback(runs: Runs) -> None:
-    quoted = original_claim("daemon_child_join").splitlines()
-    for method in StartMethod:
-        for result in runs["daemon_child_join", method]:
-            out = lines(result)
-            positions = [out.index(line) for line in quoted]
-            assert positions == sorted(positions), "the original's lines appear, in its order"
-            assert len(out) > len(quoted)
+def test_the_first_programs_claim_is_never_printed(outcomes: dict) -> None:
+    """``主`` alone cannot be printed: ``p.join()`` waits for the child, which prints first."""
+    for block in blocks_of(outcomes, "daemon_join"):
+        if block["page"] in PAGES:
+            assert {m: r["claim_seen"] for m, r in block["methods"].items()} == dict.fromkeys(METHODS, 0)
 
 
-# -- racy errata: the divergent line shows up at least once under fork ---------------------------
+def test_the_third_programs_claim_matches_once_the_traceback_is_abridged(outcomes: dict) -> None:
+    """The original quotes the traceback's last line only; cut the same way, every run matches it."""
+    claim = original_claim("daemon_child_join")
+    for block in blocks_of(outcomes, "daemon_child_join"):
+        if block["page"] not in PAGES:
+            continue
+        for runs in block["methods"].values():
+            assert runs["claim_seen"] == runs["runs"]
+            for outcome in runs["outcomes"]:
+                assert trimmed(outcome["output"]) != trimmed(claim), "the runs print the whole traceback"
+                assert trimmed(abridge_tracebacks(outcome["output"])) == trimmed(claim)
 
 
-@pytest.mark.parametrize(
-    ("name", "line"),
-    [("exercise_daemon_killed", "123"), ("daemon_child_no_join", "子进程1 is running")],
-)
-def test_racy_erratum_is_seen_under_fork(runs: Runs, name: str, line: str) -> None:
-    fork_runs = runs[name, StartMethod.FORK]
-    seen = sum(line in lines(r) for r in fork_runs)
-    assert line not in original_claim(name).splitlines()
-    assert seen >= 1, (
-        f"{line!r} never appeared in {len(fork_runs)} fork runs of {name}; "
-        "the erratum on the page (that fork often prints it) may no longer hold"
-    )
+def test_claim_counts_agree_with_the_outcomes(outcomes: dict) -> None:
+    """claim_seen is the sum of the counts of the outcomes that match the claim."""
+    for name in LESSON:
+        claim = trimmed(original_claim(name))
+        for block in blocks_of(outcomes, name):
+            if block["page"] not in PAGES:
+                continue
+            for runs in block["methods"].values():
+                matching = sum(
+                    o["count"]
+                    for o in runs["outcomes"]
+                    if claim in (trimmed(o["output"]), trimmed(abridge_tracebacks(o["output"])))
+                )
+                assert runs["claim_seen"] == matching
+
+
+def test_the_page_shows_the_published_numbers(outcomes: dict, built_site: Path) -> None:
+    """Each tab's count, each other outcome's count and each claim verdict are outcomes.json's."""
+    pages = {"docs/daemon.md": "daemon/index.html", "docs/daemon.en.md": "en/daemon/index.html"}
+    for page, html_path in pages.items():
+        soup = BeautifulSoup((built_site / html_path).read_text(encoding="utf-8"), "html.parser")
+        blocks = sorted((b for b in outcomes["blocks"] if b["page"] == page), key=lambda b: b["line"])
+        shown = soup.select(".lessonkit-runs")
+        assert len(shown) == len(blocks) == 5
+        for block, runs_html in zip(blocks, shown, strict=True):
+            tabs = runs_html.select(".tabbed-content > .tabbed-block")
+            for tab, (method, runs) in zip(tabs, block["methods"].items(), strict=True):
+                first = runs["outcomes"][0]
+                assert tab.select_one("pre").get_text().rstrip("\n") == first["output"].rstrip("\n")
+                count = tab.select_one(".lessonkit-count").get_text()
+                assert f"{first['count']}" in count and f"{SAMPLES}" in count, (method, count)
+                others = [p.get_text() for p in tab.select(".lessonkit-outcome-count")]
+                assert len(others) == len(runs["outcomes"]) - 1
+                for text, outcome in zip(others, runs["outcomes"][1:], strict=True):
+                    assert str(outcome["count"]) in text
+            verdict = runs_html.find_next_sibling("details").select_one(".lessonkit-verdict").get_text()
+            expected = " · ".join(f"{m} {r['claim_seen']}/{r['runs']}" for m, r in block["methods"].items())
+            assert expected in verdict
+
+
+# -- the page's other claims --------------------------------------------------------------------
 
 
 def test_through_a_pipe_the_daemons_123_is_lost() -> None:

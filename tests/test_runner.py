@@ -12,12 +12,13 @@ import pytest
 from support import ROOT, marked_processes
 
 from lessonkit.results.checks import find_problem
+from lessonkit.results.outcomes import BlockOutcomes, judge
 from lessonkit.running.options import RunOptions
 from lessonkit.running.output import normalize_output
 from lessonkit.running.runner import HAS_TERMINAL, ExampleResult, run_example
 from lessonkit.running.script_env import INHERITED_VARIABLES
 from lessonkit.running.start_method import StartMethod
-from lessonkit.site.render import render_results
+from lessonkit.site.render import render_block
 
 
 def run(code: str, method: StartMethod = StartMethod.FORK, timeout: float = 20, **kwargs) -> ExampleResult:
@@ -34,7 +35,14 @@ def rendered_html(result: ExampleResult, language: str) -> str:
         extensions=["pymdownx.superfences", "pymdownx.tabbed", "attr_list", "md_in_html"],
         extension_configs={"pymdownx.tabbed": {"alternate_style": True}},
     )
-    rendered = render_results([result], language)
+    block = BlockOutcomes(
+        page="docs/x.md",
+        line=1,
+        snippet=None,
+        claim=None,
+        methods=(judge(result.start_method.value, [result.output]),),
+    )
+    rendered = render_block(block, [[result]], language)
     return rendered.fill(md.convert(rendered.markdown))
 
 

@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 
 from lessonkit.results.checks import find_problem
+from lessonkit.results.outcomes import Mask, MaskError, MethodOutcomes, judge
 from lessonkit.running.executor import Example, Executor
 from lessonkit.running.limits import ResourceLimits, format_size
-from lessonkit.running.options import FenceOptionError, RunOptions, parse_timeout
+from lessonkit.running.options import FenceOptionError, RunOptions, parse_samples, parse_timeout
+from lessonkit.running.runner import ExampleResult
 from lessonkit.running.sandbox import Isolation, IsolationUnavailable
 from lessonkit.running.start_method import DEFAULT_START_METHODS, StartMethod
 
@@ -56,6 +58,24 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"processes alive at once (default: {limits.max_processes})",
     )
     run.add_argument("--max-file-size", default="64MiB", help="size of one written file (default: 64MiB)")
+    run.add_argument(
+        "--samples",
+        "-n",
+        default="1",
+        help="runs per start method, grouped into outcomes with their counts (1 to 200; default: 1; "
+        "the site uses 20)",
+    )
+    run.add_argument("--jobs", "-j", type=int, default=8, help="runs at once (default: 8)")
+    run.add_argument(
+        "--mask",
+        help="regular expression for values that differ on every run (e.g. 'pid \\d+'); "
+        "hidden when grouping runs, as a fence's mask=",
+    )
+    run.add_argument(
+        "--claim",
+        type=Path,
+        help="file holding the output a lesson claims; prints how many runs printed it",
+    )
     return parser
 
 
@@ -86,6 +106,25 @@ def run_command(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"lessonkit: {error}", file=sys.stderr)
         return 2
+    try:
+        samples = parse_samples(args.samples)
+        mask = Mask(args.mask) if args.mask else Mask()
+    except (FenceOptionError, MaskError) as error:
+        print(
+            f"lessonkit: {str(error).replace('samples=', '--samples ').replace('mask=', '--mask ')}",
+            file=sys.stderr,
+        )
+        return 2
+    claim = None
+    if args.claim is not None:
+        try:
+            claim = args.claim.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"lessonkit: cannot read claim {args.claim}: {error}", file=sys.stderr)
+            return 2
+    if args.jobs < 1:
+        print("lessonkit: --jobs must be at least 1", file=sys.stderr)
+        return 2
     methods = tuple(StartMethod(m) for m in args.start_method) if args.start_method else DEFAULT_START_METHODS
     options = RunOptions(
         start_methods=methods,
@@ -93,39 +132,65 @@ def run_command(args: argparse.Namespace) -> int:
         returncode=args.returncode,
         expect=args.expect,
         limits=limits,
+        samples=samples,
     )
     try:
-        executor = Executor(repo_root=Path.cwd().resolve(), isolation=Isolation(args.isolation))
+        executor = Executor(
+            repo_root=Path.cwd().resolve(), isolation=Isolation(args.isolation), jobs=args.jobs
+        )
     except IsolationUnavailable as error:
         print(error, file=sys.stderr)
         return 2
     where = "in a sandbox" if executor.isolated else "without a sandbox"
+    times = f"{samples} times each, up to {executor.jobs} at once, " if samples > 1 else ""
     print(
-        f"lessonkit: running {snippet} under {', '.join(m.value for m in methods)}, {where} ...",
+        f"lessonkit: running {snippet} under {', '.join(m.value for m in methods)}, {times}{where} ...",
         file=sys.stderr,
     )
     example = Example(code=code, options=options, filename=snippet.name)
-    results, _ = executor.results(example)
+    per_method, _ = executor.results(example)
     failed = False
-    for result in results:
-        mode = "terminal" if result.terminal else "pipes"
-        if result.limit is not None:
-            status = f"killed over {result.limit}"
-        elif result.timed_out:
-            status = "timed out"
-        else:
-            status = f"exit {result.returncode}"
-        usage = f"peak {result.peak_processes} processes, {format_size(result.peak_memory)}"
-        print(f"==> {result.start_method.value} ({status}, {result.duration:.1f} s, {mode}, {usage})")
-        print(
-            result.output,
-            end="" if result.output.endswith("\n") or not result.output else "\n",
-        )
-        problem = find_problem(result, options)
-        if problem:
-            failed = True
-            print(f"lessonkit: {snippet}: {problem}", file=sys.stderr)
+    for method, results in zip(methods, per_method, strict=True):
+        outcomes = judge(method.value, [r.output for r in results], mask=mask, claim=claim)
+        _print_outcomes(outcomes, results)
+        if outcomes.claim_seen is not None:
+            abridged = " (tracebacks cut to their last line)" if outcomes.claim_abridged else ""
+            print(
+                f"--- claim {args.claim}: printed by {outcomes.claim_seen} of {outcomes.runs} runs{abridged}"
+            )
+        for number, result in enumerate(results, start=1):
+            problem = find_problem(result, options)
+            if problem:
+                failed = True
+                which = f" (run {number} of {len(results)})" if len(results) > 1 else ""
+                print(f"lessonkit: {snippet}{which}: {problem}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _status(result: ExampleResult) -> str:
+    if result.limit is not None:
+        return f"killed over {result.limit}"
+    if result.timed_out:
+        return "timed out"
+    return f"exit {result.returncode}"
+
+
+def _print_outcomes(outcomes: MethodOutcomes, results: tuple[ExampleResult, ...]) -> None:
+    """Print one start method's runs: a header, then each outcome with its count."""
+    mode = "terminal" if all(r.terminal for r in results) else "pipes"
+    statuses = sorted({_status(r) for r in results})
+    usage = (
+        f"peak {max(r.peak_processes for r in results)} processes, "
+        f"{format_size(max(r.peak_memory for r in results))}"
+    )
+    durations = sorted(r.duration for r in results)
+    took = f"{durations[0]:.1f} s" if len(results) == 1 else f"{durations[0]:.1f}–{durations[-1]:.1f} s"
+    print(f"==> {outcomes.method} ({', '.join(statuses)}, {took}, {mode}, {usage})")
+    for number, outcome in enumerate(outcomes.outcomes, start=1):
+        if outcomes.runs > 1:
+            print(f"--- outcome {number}: seen in {outcome.count} of {outcomes.runs} runs")
+        text = outcome.output
+        print(text, end="" if text.endswith("\n") or not text else "\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -96,7 +96,7 @@ def test_exercise_1_fork_and_spawn_tabs_show_their_real_outputs(
     outputs = {}
     for method in ("fork", "spawn"):
         tabs.locator(".tabbed-labels > label", has_text=re.compile(f"^{method}$")).click()
-        shown = tabs.locator(".tabbed-block:visible pre")
+        shown = tabs.locator(".tabbed-block:visible > .highlight pre")
         outputs[method] = shown.inner_text().rstrip("\n")
         lines = outputs[method].split("\n")
         assert lines[-1] == "end456" and "end123" not in lines, outputs[method]
@@ -106,8 +106,53 @@ def test_exercise_1_fork_and_spawn_tabs_show_their_real_outputs(
 
     html = (built_site / LESSON[language].strip("/") / "index.html").read_text(encoding="utf-8")
     runs = BeautifulSoup(html, "html.parser").select("details.success .lessonkit-runs")[0]
-    blocks = runs.select(".tabbed-block pre")
+    blocks = runs.select(".tabbed-block > .highlight pre")
     assert outputs == {"fork": blocks[0].get_text().rstrip("\n"), "spawn": blocks[1].get_text().rstrip("\n")}
+
+
+COUNT = {
+    "zh": re.compile(r"(?P<runs>\d+) 次运行中出现 (?P<shown>\d+) 次"),
+    "en": re.compile(r"seen in (?P<shown>\d+) of (?P<runs>\d+) runs"),
+}
+OTHER_COUNT = {"zh": re.compile(r"出现 (\d+) 次"), "en": re.compile(r"Seen (\d+) times?")}
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_every_tab_accounts_for_all_its_runs_without_javascript(
+    browser, site_url: str, language: str
+) -> None:
+    """Each tab's count plus its other outcomes' counts is every run; the outcomes open with no script."""
+    context = browser.new_context(base_url=site_url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(LESSON[language])
+        for answer in page.locator("details.success").all():
+            answer.locator(":scope > summary").click()
+        tab_sets = page.locator(".lessonkit-runs .tabbed-set")
+        assert tab_sets.count() == 5
+        opened = 0
+        for tabs in tab_sets.all():
+            for label in tabs.locator(".tabbed-labels > label").all():
+                label.click()
+                block = tabs.locator(".tabbed-block:visible")
+                numbers = COUNT[language].search(block.locator(".lessonkit-count").inner_text())
+                assert numbers, block.inner_text()
+                runs, shown = int(numbers["runs"]), int(numbers["shown"])
+                others = block.locator("details.lessonkit-others")
+                seen = shown
+                if others.count():
+                    diff = others.locator(".lessonkit-diff").first
+                    assert not diff.is_visible(), "other outcomes start folded"
+                    others.locator("summary").click()
+                    diff.wait_for(state="visible")
+                    opened += 1
+                    for line in others.locator(".lessonkit-outcome-count").all():
+                        seen += int(OTHER_COUNT[language].search(line.inner_text()).group(1))
+                assert seen == runs == 20, (label.inner_text(), seen, runs)
+        # How many tabs have other outcomes depends on how the races went; how it is drawn does not.
+        print(f"{language}: {opened} tabs with other outcomes, each opened without JavaScript")
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

@@ -1,6 +1,7 @@
 """A directory of finished runs, keyed by everything that can change a result.
 
-Each entry is one JSON file named by its key. Writes go to a temporary file
+Each entry is one JSON file named by its key, holding every sample of one
+(block, start method): all of them or none. Writes go to a temporary file
 that is then renamed, so concurrent builds never see half an entry. An entry
 that cannot be read back intact is ignored (and logged), and the run is redone.
 """
@@ -13,23 +14,24 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from lessonkit.running.runner import ExampleResult
 
 log = logging.getLogger("mkdocs.plugins.lessonkit")
 
-FORMAT = 1
+FORMAT = 2
 """Version of the entry layout; entries of another format are ignored."""
 
 
-def _digest(payload: dict[str, object]) -> str:
+def _digest(payload: object) -> str:
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
 
 
 class ResultCache:
-    """Finished, successful runs stored as ``DIRECTORY/KEY.json``."""
+    """Finished, successful samples stored as ``DIRECTORY/KEY.json``, one file per (block, method)."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -37,27 +39,30 @@ class ResultCache:
     def _path(self, key: str) -> Path:
         return self.directory / f"{key}.json"
 
-    def get(self, key: str) -> ExampleResult | None:
-        """Return the stored result for *key*, or None if absent or damaged."""
+    def get(self, key: str) -> tuple[ExampleResult, ...] | None:
+        """Return the stored samples for *key*, in run order, or None if absent or damaged."""
         path = self._path(key)
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
             if entry["format"] != FORMAT or entry["key"] != key:
                 raise ValueError("entry belongs to another key or format")
-            if entry["sha256"] != _digest(entry["result"]):
+            if entry["sha256"] != _digest(entry["results"]):
                 raise ValueError("checksum mismatch")
-            return ExampleResult.from_json(entry["result"])
+            results = tuple(ExampleResult.from_json(item) for item in entry["results"])
+            if not results:
+                raise ValueError("no samples")
+            return results
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as error:
             log.info("lessonkit: ignoring damaged cache entry %s (%s); the example runs again", path, error)
             return None
 
-    def put(self, key: str, result: ExampleResult) -> None:
-        """Store *result* under *key* atomically: write a temporary file, then rename it."""
+    def put(self, key: str, results: Sequence[ExampleResult]) -> None:
+        """Store every sample of *key* atomically: write a temporary file, then rename it."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        payload = result.to_json()
-        entry = {"format": FORMAT, "key": key, "sha256": _digest(payload), "result": payload}
+        payload = [result.to_json() for result in results]
+        entry = {"format": FORMAT, "key": key, "sha256": _digest(payload), "results": payload}
         fd, temporary = tempfile.mkstemp(prefix=f".{key[:12]}-", suffix=".tmp", dir=self.directory)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:

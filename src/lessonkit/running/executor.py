@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import platform
 import threading
 import time
-from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,14 +45,14 @@ class Example:
     filename: str
 
     def key(self, start_method: StartMethod, isolated: bool = False) -> str:
-        """Return the cache key of this example's run under *start_method*."""
+        """Return the cache key of this example's samples under *start_method*."""
         return run_key(self.code, start_method, self.options, self.filename, isolated)
 
 
 def run_key(
     code: str, start_method: StartMethod, options: RunOptions, filename: str, isolated: bool = False
 ) -> str:
-    """Return a digest of everything that can change the result of one run."""
+    """Return a digest of everything that can change the samples of one (example, start method)."""
     material = {
         "isolated": isolated,
         "limits": [options.limits.max_memory, options.limits.max_processes, options.limits.max_file_size],
@@ -61,6 +62,7 @@ def run_key(
         "timeout": options.timeout,
         "expect": options.expect,
         "returncode": options.returncode,
+        "samples": options.samples,
         "python": [platform.python_implementation(), platform.python_version()],
         "os": [platform.system(), platform.machine()],
         "terminal": HAS_TERMINAL,
@@ -70,6 +72,13 @@ def run_key(
     return hashlib.sha256(blob).hexdigest()
 
 
+Samples = tuple[ExampleResult, ...]
+"""Every run of one example under one start method, in the order they were started."""
+
+PROGRESS_INTERVAL = 10.0
+"""Seconds between progress reports while a batch runs."""
+
+
 @dataclass
 class RunSummary:
     """What one batch of runs did: how many ran, how many were already known, how long it took."""
@@ -77,10 +86,29 @@ class RunSummary:
     ran: int
     cached: int
     seconds: float
+    samples_run: int = 0
 
     def line(self) -> str:
         """Return the progress line printed after pre-execution."""
-        return f"ran {self.ran} examples ({self.cached} cached) in {self.seconds:.1f} s"
+        return (
+            f"ran {self.ran} examples ({self.cached} cached; {self.samples_run} runs in all) "
+            f"in {self.seconds:.1f} s"
+        )
+
+
+@dataclass
+class _SampleSet:
+    """The samples of one (example, start method) being run: one cache entry when all are in."""
+
+    key: str
+    total: int
+    batch: Batch
+    results: list[ExampleResult | None]
+    future: Future[Samples] = field(default_factory=Future)
+    remaining: int = 0
+
+    def __post_init__(self) -> None:
+        self.remaining = self.total
 
 
 @dataclass
@@ -90,11 +118,17 @@ class Batch:
     started: float
     cached: int = 0
     submitted: int = 0
-    futures: list[Future[ExampleResult]] = field(default_factory=list)
+    """Examples (one per start method) this batch runs."""
+    total_runs: int = 0
+    """Samples this batch runs: ``submitted`` times each example's ``samples``."""
+    done_runs: int = 0
+    futures: list[Future[Samples]] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
+    report: Callable[[int, int], None] | None = None
+    last_report: float = 0.0
 
-    def wait_for(self, key: str, future: Future[ExampleResult]) -> None:
-        """Include the run of *key* in this batch."""
+    def wait_for(self, key: str, future: Future[Samples]) -> None:
+        """Include the samples of *key* in this batch."""
         self.keys.append(key)
         self.futures.append(future)
 
@@ -102,13 +136,16 @@ class Batch:
 class Executor:
     """Runs examples and keeps their results: in memory for this process, on disk across builds.
 
-    Runs go to a pool of ``jobs`` threads, each waiting on its own subprocess. Pages
+    Each (example, start method) runs ``options.samples`` times. Every sample goes to a
+    pool of ``jobs`` threads, each waiting on its own subprocess, and the samples of
+    different examples are interleaved, so no example has the machine to itself. Pages
     can render while a batch is still running; asking for a result waits only for it.
-    A failed run stays in memory, so every page showing it reports the same failure,
-    until :meth:`drop_failures` (at the start of the next build) lets it run again.
+    When a sample fails, the samples of its set not yet started are not run; the set
+    stays in memory, unstored, so every page showing it reports the same failure, until
+    :meth:`drop_failures` (at the start of the next build) lets it run again.
 
     Attributes:
-        runs: How many real runs (one per start method) this executor has made.
+        runs: How many real runs (samples) this executor has made.
         used: The keys of every result handed out since :meth:`reset_used`.
     """
 
@@ -134,28 +171,32 @@ class Executor:
         self.refresh = refresh
         self.runs = 0
         self.used: set[str] = set()
-        self._memory: dict[str, ExampleResult] = {}
+        self._memory: dict[str, Samples] = {}
         self._failed: set[str] = set()
         self._finished_at: dict[str, float] = {}
-        self._running: dict[str, Future[ExampleResult]] = {}
+        self._running: dict[str, _SampleSet] = {}
+        self._sample_futures: dict[str, list[Future[None]]] = {}
         self._pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="lessonkit")
         self._lock = threading.Lock()
 
     def key(self, example: Example, method: StartMethod) -> str:
-        """Return the cache key of *example*'s run under *method* on this executor."""
+        """Return the cache key of *example*'s samples under *method* on this executor."""
         return example.key(method, self.isolated)
 
-    def _lookup(self, key: str) -> ExampleResult | None:
+    def _lookup(self, key: str) -> Samples | None:
         if key in self._memory:
             return self._memory[key]
         if self.cache is None or self.refresh:
             return None
-        result = self.cache.get(key)
-        if result is not None:
-            self._memory[key] = result
-        return result
+        results = self.cache.get(key)
+        if results is not None:
+            self._memory[key] = results
+        return results
 
-    def _run(self, example: Example, method: StartMethod, key: str) -> ExampleResult:
+    def _run_sample(self, example: Example, method: StartMethod, samples: _SampleSet, index: int) -> None:
+        """Run sample *index* of *samples*; the last one to finish completes the set."""
+        if samples.future.done():  # an earlier sample broke, or the build was cancelled
+            return
         try:
             result = run_example(
                 example.code,
@@ -166,27 +207,64 @@ class Executor:
                 isolation=Isolation.REQUIRED if self.isolated else Isolation.OFF,
                 limits=example.options.limits,
             )
-            failed = find_problem(result, example.options) is not None
-            if self.cache is not None and not failed:  # failures are never stored
-                try:
-                    self.cache.put(key, result)
-                except OSError as error:
-                    log.warning(f"lessonkit: could not store a result in {self.cache.directory}: {error}")
+        except BaseException as error:  # not a failing example (that is a result) but a broken run
             with self._lock:
-                self.runs += 1
-                self._memory[key] = result
-                self._finished_at[key] = time.monotonic()
-                if failed:
-                    self._failed.add(key)
-            return result
-        finally:
-            with self._lock:
-                self._running.pop(key, None)
+                self._running.pop(samples.key, None)
+            with contextlib.suppress(InvalidStateError):
+                samples.future.set_exception(error)
+            return
+        batch = samples.batch
+        failed = find_problem(result, example.options) is not None
+        with self._lock:
+            samples.results[index] = result
+            samples.remaining -= 1
+            self.runs += 1
+            batch.done_runs += 1
+            if failed:  # the build fails anyway: the samples not started yet are not run
+                pending = self._sample_futures.get(samples.key, [])
+                cancelled = sum(future.cancel() for future in pending if not future.cancelled())
+                samples.remaining -= cancelled
+                batch.total_runs -= cancelled
+            complete = samples.remaining == 0
+            now = time.monotonic()
+            report = batch.report is not None and now - batch.last_report >= PROGRESS_INTERVAL
+            if report:
+                batch.last_report = now
+        if report and batch.done_runs < batch.total_runs:
+            batch.report(batch.done_runs, batch.total_runs)  # type: ignore[misc]
+        if complete:
+            self._complete(example, samples)
 
-    def start(self, examples: Iterable[Example]) -> Batch:
-        """Start every missing (example, start method) run in the background, ``jobs`` at a time."""
-        batch = Batch(started=time.monotonic())
+    def _complete(self, example: Example, samples: _SampleSet) -> None:
+        # Samples start in order, so those cancelled after a failure are the last ones.
+        results: Samples = tuple(r for r in samples.results if r is not None)
+        failed = any(find_problem(result, example.options) is not None for result in results)
+        if self.cache is not None and not failed:  # failures are never stored
+            try:
+                self.cache.put(samples.key, results)
+            except OSError as error:
+                log.warning(f"lessonkit: could not store a result in {self.cache.directory}: {error}")
+        with self._lock:
+            self._memory[samples.key] = results
+            self._finished_at[samples.key] = time.monotonic()
+            if failed:
+                self._failed.add(samples.key)
+            self._running.pop(samples.key, None)
+            self._sample_futures.pop(samples.key, None)
+        with contextlib.suppress(InvalidStateError):
+            samples.future.set_result(results)
+
+    def start(self, examples: Iterable[Example], report: Callable[[int, int], None] | None = None) -> Batch:
+        """Start every missing (example, start method) in the background, ``jobs`` runs at a time.
+
+        Parameters:
+            examples: The examples to run, each under its start methods, ``samples`` times.
+            report: Called now and then, from a worker thread, with the samples done and
+                the samples this batch runs.
+        """
+        batch = Batch(started=time.monotonic(), report=report, last_report=time.monotonic())
         seen: set[str] = set()
+        new: list[tuple[Example, StartMethod, _SampleSet]] = []
         with self._lock:
             for example in examples:
                 for method in example.options.start_methods:
@@ -195,14 +273,25 @@ class Executor:
                         continue
                     seen.add(key)
                     if key in self._running:
-                        batch.wait_for(key, self._running[key])
+                        batch.wait_for(key, self._running[key].future)
                     elif self._lookup(key) is not None:
                         batch.cached += 1
                     else:
-                        future = self._pool.submit(self._run, example, method, key)
-                        self._running[key] = future
-                        batch.wait_for(key, future)
+                        count = example.options.samples
+                        samples = _SampleSet(key=key, total=count, batch=batch, results=[None] * count)
+                        self._running[key] = samples
+                        self._sample_futures[key] = []
+                        batch.wait_for(key, samples.future)
                         batch.submitted += 1
+                        batch.total_runs += count
+                        new.append((example, method, samples))
+            # Interleave: the first sample of every example, then the second..., so the samples
+            # of one example do not all run at once, competing only with each other.
+            for index in range(max((samples.total for _, _, samples in new), default=0)):
+                for example, method, samples in new:
+                    if index < samples.total:
+                        future = self._pool.submit(self._run_sample, example, method, samples, index)
+                        self._sample_futures[samples.key].append(future)
         return batch
 
     def finish(self, batch: Batch) -> RunSummary:
@@ -217,16 +306,21 @@ class Executor:
             last = max(
                 (self._finished_at.get(key, batch.started) for key in batch.keys), default=batch.started
             )
-        return RunSummary(ran=batch.submitted, cached=batch.cached, seconds=max(0.0, last - batch.started))
+        return RunSummary(
+            ran=batch.submitted,
+            cached=batch.cached,
+            seconds=max(0.0, last - batch.started),
+            samples_run=batch.done_runs,
+        )
 
-    def results(self, example: Example) -> tuple[list[ExampleResult], int]:
-        """Return one result per start method, and how many runs this call had to start itself."""
+    def results(self, example: Example) -> tuple[list[Samples], int]:
+        """Return every sample per start method, and how many samples this call had to start itself."""
         batch = self.start([example])
         self.finish(batch)
         keys = [self.key(example, m) for m in example.options.start_methods]
         with self._lock:
             self.used.update(keys)
-            return [self._memory[key] for key in keys], batch.submitted
+            return [self._memory[key] for key in keys], batch.total_runs
 
     def reset_used(self) -> None:
         """Start recording, afresh, which results a build hands out."""
@@ -241,9 +335,14 @@ class Executor:
             self._failed.clear()
 
     def cancel_pending(self) -> int:
-        """Cancel runs that have not started yet (a build failed); return how many."""
+        """Cancel samples that have not started yet (a build failed); return how many."""
+        cancelled = 0
         with self._lock:
-            pending = [key for key, future in self._running.items() if future.cancel()]
-            for key in pending:
-                del self._running[key]
-        return len(pending)
+            for key, samples in list(self._running.items()):
+                stopped = sum(future.cancel() for future in self._sample_futures.get(key, []))
+                if stopped:
+                    cancelled += stopped
+                    samples.future.cancel()
+                    del self._running[key]
+                    self._sample_futures.pop(key, None)
+        return cancelled

@@ -9,8 +9,11 @@ from dataclasses import dataclass, field
 from lessonkit.running.limits import LIMIT_NAMES, ResourceLimits
 from lessonkit.running.start_method import StartMethod
 
-OPTION_NAMES = ("start_methods", "timeout", "expect", *LIMIT_NAMES)
+OPTION_NAMES = ("start_methods", "timeout", "expect", "samples", "mask", "claim", *LIMIT_NAMES)
 """Fence options that belong to lessonkit; ``returncode`` is markdown-exec's own."""
+
+MAX_SAMPLES = 200
+"""The most runs per start method a block may ask for."""
 
 
 class FenceOptionError(ValueError):
@@ -26,6 +29,19 @@ class RunOptions:
     returncode: int = 0
     expect: str | None = None
     limits: ResourceLimits = field(default_factory=ResourceLimits)
+    samples: int = 1
+    """How many times the block runs under each start method."""
+
+
+def parse_samples(text: str) -> int:
+    """Parse a number of samples: a whole number from 1 to :data:`MAX_SAMPLES`."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise FenceOptionError(f'samples="{text}" is not a whole number of runs') from None
+    if not 1 <= value <= MAX_SAMPLES:
+        raise FenceOptionError(f'samples="{text}" must be from 1 to {MAX_SAMPLES} runs per start method')
+    return value
 
 
 def parse_timeout(text: str) -> float:
@@ -46,6 +62,7 @@ class RunDefaults:
     start_methods: tuple[StartMethod, ...]
     timeout: float
     limits: ResourceLimits = field(default_factory=ResourceLimits)
+    samples: int = 1
 
 
 def parse_run_options(values: Mapping[str, str], *, returncode: int, defaults: RunDefaults) -> RunOptions:
@@ -58,6 +75,7 @@ def parse_run_options(values: Mapping[str, str], *, returncode: int, defaults: R
         except ValueError as error:
             raise FenceOptionError(f'start_methods="{text}": {error}') from None
     timeout = parse_timeout(values["timeout"]) if "timeout" in values else defaults.timeout
+    samples = parse_samples(values["samples"]) if "samples" in values else defaults.samples
     expect = values.get("expect")
     if expect is not None and not expect.strip():
         raise FenceOptionError('expect="" is empty; give the text the output must contain')
@@ -71,4 +89,5 @@ def parse_run_options(values: Mapping[str, str], *, returncode: int, defaults: R
         returncode=returncode,
         expect=expect,
         limits=limits,
+        samples=samples,
     )

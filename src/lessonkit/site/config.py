@@ -24,6 +24,10 @@ class LessonkitConfig(base.Config):
     snippets_dir = c.Type(str, default="snippets")
     """Where ``--8<--`` includes are found, relative to ``mkdocs.yml``."""
 
+    samples = c.Type(int, default=20)
+    """How many times each executed block runs under each start method (1 to 200); a fence's
+    ``samples`` overrides it. The runs are grouped into outcomes, each shown with its count."""
+
     jobs = c.Type(int, default=8)
     """How many example runs go at once; they mostly sleep, so more than the core count is fine."""
 

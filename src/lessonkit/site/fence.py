@@ -30,7 +30,8 @@ from markdown_exec import validator as markdown_exec_validator
 from mkdocs.plugins import get_plugin_logger
 
 from lessonkit.results.checks import find_problem
-from lessonkit.running.executor import Example, Executor
+from lessonkit.results.outcomes import BlockOutcomes, Mask, MaskError, OutcomesReport, judge
+from lessonkit.running.executor import Example, Executor, Samples
 from lessonkit.running.options import (
     OPTION_NAMES,
     FenceOptionError,
@@ -38,9 +39,8 @@ from lessonkit.running.options import (
     RunOptions,
     parse_run_options,
 )
-from lessonkit.running.runner import ExampleResult
 from lessonkit.site.pages import SITE_OPTION, FenceSite
-from lessonkit.site.render import RenderedRuns, render_placeholder, render_results
+from lessonkit.site.render import RenderedRuns, render_block, render_placeholder
 
 log = get_plugin_logger("lessonkit")
 
@@ -63,6 +63,27 @@ TAIL_LINES = 15
 """How many of the last output lines an error message shows."""
 
 
+@dataclass(frozen=True)
+class Judging:
+    """How a block's runs are judged: what is masked when grouping, and the claimed output."""
+
+    mask: Mask = field(default_factory=Mask)
+    claim_path: str | None = None
+    """The claim file as a contributor names it, e.g. ``snippets/daemon/original/daemon_join.txt``."""
+    claim: str | None = None
+    """The claimed output itself."""
+
+
+ClaimReader = Callable[[str], tuple[str, str]]
+"""Reads a ``claim`` path (relative to the snippets base): returns its display path and text,
+or raises :class:`FenceOptionError`."""
+
+
+def no_claim_files(path: str) -> tuple[str, str]:
+    """The :data:`ClaimReader` of a context that has no snippets base to read claims from."""
+    raise FenceOptionError(f'claim="{path}": this renderer has no snippets base to find it in')
+
+
 @dataclass
 class FenceRecorder:
     """Discovery's notebook: every fence the formatter saw, and what it would run."""
@@ -80,11 +101,14 @@ class FenceContext:
     defaults: RunDefaults
     site_for: Callable[[str | None], FenceSite]
     language_for: Callable[[], str]
+    read_claim: ClaimReader = no_claim_files
     execute: bool = True
     recorder: FenceRecorder | None = None
     """Set while discovering: record fences instead of running them."""
     rendered: set[str] = field(default_factory=set)
     """The tokens of every fence rendered since the plugin last cleared this set."""
+    outcomes: OutcomesReport | None = None
+    """Where each rendered block's outcomes are collected, for ``outcomes.json``."""
 
 
 def _tail(output: str) -> str:
@@ -92,28 +116,32 @@ def _tail(output: str) -> str:
     return "\n".join("    " + line for line in lines)
 
 
-def run_fence(*, executor: Executor, example: Example, site: FenceSite) -> list[ExampleResult]:
-    """Run one block under each start method and return its results.
+def run_fence(*, executor: Executor, example: Example, site: FenceSite) -> list[Samples]:
+    """Run one block ``samples`` times under each start method and return every run.
 
     Raises:
-        ExecutionError: A run timed out, went over a limit, exited with another code,
+        ExecutionError: Any run timed out, went over a limit, exited with another code,
             lacked its ``expect`` text, printed an undeclared traceback, or left
-            processes running.
+            processes running. The message names the run and shows its output.
     """
     try:
-        results, started = executor.results(example)
+        samples, started = executor.results(example)
     except Exception as error:  # not a failing example (that is a result) but a broken run
         raise ExecutionError(
             f"lessonkit: could not run the example at {site.describe()}: {type(error).__name__}: {error}"
         ) from error
     if started:
-        log.info(f"ran {started} examples while rendering {site.describe()} (not found by pre-execution)")
-    for result in results:
-        problem = find_problem(result, example.options)
-        if problem:
+        log.info(f"ran {started} runs while rendering {site.describe()} (not found by pre-execution)")
+    for results in samples:
+        for number, result in enumerate(results, start=1):
+            problem = find_problem(result, example.options)
+            if problem is None:
+                continue
+            total = example.options.samples
+            which = f" in run {number} of {total}" if total > 1 else ""
             message = (
-                f"lessonkit: the example at {site.describe()} failed: {problem}.\n"
-                f"Last lines of its output under {result.start_method.value}:\n{_tail(result.output)}"
+                f"lessonkit: the example at {site.describe()} failed{which}: {problem}.\n"
+                f"Last lines of that run's output under {result.start_method.value}:\n{_tail(result.output)}"
             )
             wrong_code = (
                 result.returncode != example.options.returncode
@@ -121,7 +149,7 @@ def run_fence(*, executor: Executor, example: Example, site: FenceSite) -> list[
                 and result.limit is None
             )
             raise ExecutionError(message, result.returncode if wrong_code else None)
-    return results
+    return samples
 
 
 def _unknown_option_message(unknown: list[str]) -> str:
@@ -158,15 +186,25 @@ def validate_fence(
     return accepted
 
 
-def _fence_options(extra: dict[str, str], kwargs: dict[str, Any], defaults: RunDefaults) -> RunOptions:
+def _fence_options(
+    extra: dict[str, str], kwargs: dict[str, Any], context: FenceContext
+) -> tuple[RunOptions, Judging]:
     """Check and parse the fence's options, removing lessonkit's own from *extra*."""
     unknown = sorted(set(extra) - set(OPTION_NAMES) - PASSED_THROUGH)
     if unknown:
         raise FenceOptionError(_unknown_option_message(unknown))
-    options = parse_run_options(extra, returncode=kwargs.get("returncode", 0), defaults=defaults)
+    options = parse_run_options(extra, returncode=kwargs.get("returncode", 0), defaults=context.defaults)
+    try:
+        mask = Mask(extra["mask"]) if "mask" in extra else Mask()
+    except MaskError as error:
+        raise FenceOptionError(str(error)) from None
+    judging = Judging(mask=mask)
+    if "claim" in extra:
+        path, claim = context.read_claim(extra["claim"])
+        judging = Judging(mask=mask, claim_path=path, claim=claim)
     for name in OPTION_NAMES:
         extra.pop(name, None)
-    return options
+    return options, judging
 
 
 def format_fence(*, context: FenceContext, **kwargs: Any) -> Any:
@@ -181,18 +219,18 @@ def format_fence(*, context: FenceContext, **kwargs: Any) -> Any:
     key = token or f"unlocated:{site.page}"
     try:
         error = kwargs.pop(ERROR_KEY, None)
-        options = None
+        options, judging = None, Judging()
         if error is None:
             try:
-                options = _fence_options(extra, kwargs, context.defaults)
+                options, judging = _fence_options(extra, kwargs, context)
             except FenceOptionError as bad:
                 error = str(bad)
         if context.recorder is not None:
             return _record(context.recorder, key, kwargs["code"], options, error, site)
         context.rendered.add(key)
-        if error is not None:
+        if error is not None or options is None:
             return report(f"lessonkit: bad fence option at {site.describe()}: {error}")
-        return _format_runs(context, options, site, kwargs)
+        return _format_runs(context, options, judging, site, kwargs)
     except ExecutionError as failure:
         return report(str(failure))
     except Exception as failure:  # anything else would make SuperFences drop the block unseen
@@ -223,13 +261,15 @@ def _record(
     return ""
 
 
-def _format_runs(context: FenceContext, options: RunOptions, site: FenceSite, kwargs: dict[str, Any]) -> Any:
+def _format_runs(
+    context: FenceContext, options: RunOptions, judging: Judging, site: FenceSite, kwargs: dict[str, Any]
+) -> Any:
     """Run the block (raising ``ExecutionError`` if it fails), then render it with its source."""
     language = context.language_for()
     if not context.execute:
         runs_html = render_placeholder(kwargs["code"], language=language)
     else:
-        runs = _run_code(kwargs["code"], context=context, options=options, site=site, language=language)
+        runs = _run_code(kwargs["code"], context=context, options=options, judging=judging, site=site)
         runs_html = str(MarkdownConverter(kwargs["md"]).convert(runs.markdown, stash=runs.stash))
     # html=True: the runs are finished HTML, in which every output is already escaped. The
     # options validate_fence refuses are turned off here too, should one ever get this far.
@@ -238,11 +278,26 @@ def _format_runs(context: FenceContext, options: RunOptions, site: FenceSite, kw
 
 
 def _run_code(
-    code: str, *, context: FenceContext, options: RunOptions, site: FenceSite, language: str
+    code: str, *, context: FenceContext, options: RunOptions, judging: Judging, site: FenceSite
 ) -> RenderedRuns:
+    """Run the block, group each method's runs into outcomes, record them, and render them."""
     example = Example(code=code, options=options, filename=site.filename)
-    results = run_fence(executor=context.executor, example=example, site=site)
-    return render_results(results, language)
+    samples = run_fence(executor=context.executor, example=example, site=site)
+    methods = tuple(
+        judge(
+            method.value,
+            [result.output for result in results],
+            mask=judging.mask,
+            claim=judging.claim,
+        )
+        for method, results in zip(options.start_methods, samples, strict=True)
+    )
+    block = BlockOutcomes(
+        page=site.page, line=site.line, snippet=site.snippet, claim=judging.claim_path, methods=methods
+    )
+    if context.outcomes is not None:
+        context.outcomes.add(block)
+    return render_block(block, samples, context.language_for(), mask=judging.mask, claim=judging.claim)
 
 
 def _run_adapter(code: str, *, html: str, **_markdown_exec_options: Any) -> str:

@@ -4,12 +4,17 @@ Environment variables:
     LESSONKIT_REFRESH=1: ignore stored results and run every example again.
     LESSONKIT_EXEC=0: render pages without running anything (a placeholder stands in for outputs).
     LESSONKIT_CACHE_DIR: store results here instead of the ``cache_dir`` option.
+
+The build writes ``outcomes.json`` at the site root: every executed block of every page,
+in every language, with each start method's outcomes and their counts.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import platform
 import time
 from functools import partial
 from pathlib import Path
@@ -24,10 +29,11 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import meta
 
+from lessonkit.results.outcomes import OutcomesReport
 from lessonkit.running.cache import ResultCache
 from lessonkit.running.executor import Batch, Example, Executor
 from lessonkit.running.limits import ResourceLimits
-from lessonkit.running.options import RunDefaults
+from lessonkit.running.options import MAX_SAMPLES, FenceOptionError, RunDefaults
 from lessonkit.running.sandbox import Isolation, IsolationUnavailable
 from lessonkit.running.start_method import StartMethod
 from lessonkit.site.config import LessonkitConfig
@@ -38,6 +44,9 @@ from lessonkit.site.pages import FenceSite, fence_token, locate_fences, mark_fen
 log = get_plugin_logger(__name__)
 
 PYTHON_FENCES = ("python", "py")
+
+OUTCOMES_FILE = "outcomes.json"
+"""Written at the site root: every block's outcomes, the data behind the counts on the pages."""
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -87,6 +96,11 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             raise PluginError(
                 "lessonkit: 'timeout' must be a positive number of seconds and 'jobs' at least 1"
             )
+        if not 1 <= self.config.samples <= MAX_SAMPLES:
+            raise PluginError(
+                f"lessonkit: 'samples' is {self.config.samples} in mkdocs.yml; it must be from 1 to "
+                f"{MAX_SAMPLES} runs per start method"
+            )
         try:
             limits = ResourceLimits().with_values(
                 {name: str(self.config[name]) for name in ("max_memory", "max_processes", "max_file_size")}
@@ -116,6 +130,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             start_methods=tuple(StartMethod(m) for m in self.config.start_methods),
             timeout=float(self.config.timeout),
             limits=limits,
+            samples=self.config.samples,
         )
         self.expander = SnippetExpander(dict(config.mdx_configs.get("pymdownx.snippets", {})))
         fences = config.mdx_configs.get("pymdownx.superfences", {}).get("custom_fences", [])
@@ -136,6 +151,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
                 defaults=self.defaults,
                 site_for=self._site,
                 language_for=self._language,
+                read_claim=self._read_claim,
             )
         self.context.executor = self.executor
         self.context.defaults = self.defaults
@@ -176,6 +192,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             )
         self.discovered = set(recorder.seen)
         self.examples = list(recorder.examples.values())
+        self.context.outcomes = None
         if not self.execute:
             log.info(f"{found}; LESSONKIT_EXEC=0: pages render with a placeholder instead of running them")
             return files
@@ -184,13 +201,40 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self.batch_keys = {
             self.executor.key(example, m) for example in self.examples for m in example.options.start_methods
         }
-        self.batch = self.executor.start(self.examples)
+        self.context.outcomes = OutcomesReport(
+            python=f"{platform.python_implementation()} {platform.python_version()}",
+            os=platform.system(),
+            parallel_runs=self.executor.jobs,
+            cpus=os.cpu_count(),
+        )
+        self.batch = self.executor.start(self.examples, report=_report_progress)
         sandbox = "each in a sandbox" if self.executor.isolated else "without a sandbox (captions say so)"
         log.info(
-            f"{found}; {len(self.batch_keys)} runs (blocks × start methods): {self.batch.cached} cached, "
-            f"running {self.batch.submitted}, up to {self.executor.jobs} at once, {sandbox}"
+            f"{found}; {len(self.batch_keys)} examples (blocks × start methods): {self.batch.cached} cached, "
+            f"running {self.batch.submitted} ({self.batch.total_runs} runs, their samples), "
+            f"up to {self.executor.jobs} at once, {sandbox}"
         )
         return files
+
+    def _read_claim(self, path: str) -> tuple[str, str]:
+        """Read a fence's ``claim`` file, found as snippets are; return its display path and text."""
+        for base in self.expander.base_paths:
+            candidate = (base / path).resolve()
+            if candidate.is_file() and candidate.is_relative_to(base):
+                try:
+                    text = candidate.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as error:
+                    raise FenceOptionError(f'claim="{path}" cannot be read: {error}') from None
+                shown = candidate.relative_to(self.root) if candidate.is_relative_to(self.root) else candidate
+                return shown.as_posix(), text
+        bases = ", ".join(
+            str(b.relative_to(self.root) if b.is_relative_to(self.root) else b)
+            for b in self.expander.base_paths
+        )
+        raise FenceOptionError(
+            f'claim="{path}": no such file under the snippets base ({bases}). '
+            'Give the claimed output\'s file relative to it, e.g. claim="lesson/original/example.txt"'
+        )
 
     def _pages(self, files: Files) -> list[File]:
         """Return the Markdown files MkDocs will build, in the languages that are built."""
@@ -303,10 +347,20 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         summary = self.executor.finish(self.batch)
         self.batch = None
         log.info(summary.line())
+        self._write_outcomes(Path(config.site_dir))
         if self.executor.cache is not None:
             removed = self.executor.cache.prune(self.batch_keys | self.executor.used)
             if removed:
                 log.info(f"pruned {removed} stored results that no page uses any more")
+
+    def _write_outcomes(self, site_dir: Path) -> None:
+        """Write ``outcomes.json``: every rendered block's outcomes, in page and line order."""
+        report = self.context.outcomes
+        if report is None:
+            return
+        path = site_dir / OUTCOMES_FILE
+        path.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        log.info(f"wrote {path.name}: {len(report.blocks)} blocks with their outcomes")
 
     def _fail_mismatch(self, missed: set[str], lost: set[str]) -> None:
         def describe(tokens: set[str]) -> str:
@@ -354,6 +408,11 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         """Return the language being built (not the page file's): ``zh`` or ``en`` captions."""
         current = getattr(self.i18n, "current_language", None) if self.i18n is not None else None
         return "zh" if (current or "zh").lower().startswith("zh") else "en"
+
+
+def _report_progress(done: int, total: int) -> None:
+    """Log how far the runs have got; called from the executor's worker threads."""
+    log.info(f"{done} of {total} runs done")
 
 
 def _discovery_configs(config: MkDocsConfig) -> dict[str, Any]:

@@ -1,4 +1,10 @@
-"""Render the runs of one example: one content tab per start method.
+"""Render the runs of one example: one content tab per start method, with its outcomes.
+
+Each tab shows the most common outcome's real text, with how often it was seen, and,
+when the runs did not all print the same, the other outcomes in a collapsed block, each
+with its count and its lines marked against the most common one. A block with a claim
+gets, after the tabs, the collapsed box with the claimed output and its verdicts.
+No JavaScript: ``<details>`` opens by itself.
 
 What an example printed is never Markdown. Each output becomes HTML here, escaped,
 and stands in the tabs' Markdown only as a placeholder that is swapped in after
@@ -13,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from textwrap import indent
 
+from lessonkit.results.outcomes import BlockOutcomes, Mask, MethodOutcomes, mark_differences
 from lessonkit.running.runner import ExampleResult
 
 _TEXT = {
@@ -22,6 +29,16 @@ _TEXT = {
         "empty": "（没有输出）",
         "method": "启动方式",
         "unisolated": "未隔离运行（本机没有可用的 bubblewrap 沙箱）",
+        "seen": "{runs} 次运行中出现 {count} 次",
+        "once": "只运行了 1 次",
+        "load": "这些运行在一台共享的机器上并行进行，机器的负载会改变竞争的走向",
+        "others": "其他 {n} 种结果",
+        "legend": "与最常见的结果相比：{added} 多出的行 · {missing} 缺少的行 · {moved} 换了位置的行",
+        "outcome_seen": "出现 {count} 次：",
+        "outcome_once": "出现 1 次：",
+        "claim": "原文给出的输出",
+        "verdict": "在真实运行中出现的次数：",
+        "abridged": "原文只摘录了回溯（traceback）的最后一行：比较时，真实输出里的回溯也只保留最后一行。",
     },
     "en": {
         "terminal": "run in a pseudo-terminal",
@@ -29,12 +46,36 @@ _TEXT = {
         "empty": "(no output)",
         "method": "start method",
         "unisolated": "not sandboxed (no bubblewrap sandbox on the building machine)",
+        "seen": "seen in {count} of {runs} runs",
+        "once": "run once",
+        "load": "the runs went in parallel on a shared machine, and load changes how races go",
+        "others": "{n} other outcomes",
+        "legend": "Compared with the most common outcome: {added} line not in it · "
+        "{missing} line missing · {moved} line in another place",
+        "outcome_seen": "Seen {count} times:",
+        "outcome_once": "Seen 1 time:",
+        "claim": "Output given in the original",
+        "verdict": "Times a real run printed it: ",
+        "abridged": "The original quotes only the last line of the traceback, so the runs' tracebacks "
+        "are cut to their last line too when compared.",
     },
 }
 
 
-def caption(result: ExampleResult, language: str) -> str:
-    """Return the provenance line shown under one output, as HTML."""
+MARKS = {"added": "+", "missing": "−", "moved": "↕", "same": " "}
+"""The gutter sign of each kind of marked line."""
+
+
+def _one_other(language: str) -> str:
+    return "其他 1 种结果" if language == "zh" else "1 other outcome"
+
+
+def caption(result: ExampleResult, language: str, outcomes: MethodOutcomes | None = None) -> str:
+    """Return the provenance line shown under one output, as HTML.
+
+    With *outcomes*, it also says how often the shown output was seen, and that load
+    changes the counts.
+    """
     text = _TEXT[language]
     method = result.start_method
     parts = [
@@ -45,7 +86,71 @@ def caption(result: ExampleResult, language: str) -> str:
     ]
     if not result.isolated:
         parts.append(text["unisolated"])
-    return f'<p class="lessonkit-caption">{html.escape(" · ".join(parts))}</p>'
+    line = html.escape(" · ".join(parts))
+    if outcomes is not None:
+        if outcomes.runs == 1:
+            seen = text["once"]
+        else:
+            seen = text["seen"].format(count=outcomes.shown.count, runs=outcomes.runs)
+            seen = f"{seen} · {text['load']}"
+        line += f'<br><span class="lessonkit-count">{html.escape(seen)}</span>'
+    return f'<p class="lessonkit-caption">{line}</p>'
+
+
+def render_other_outcomes(outcomes: MethodOutcomes, mask: Mask, language: str) -> str:
+    """Return the collapsed block listing every outcome but the most common, or ``""``.
+
+    Each outcome's lines carry a sign, ``+`` (not in the most common outcome), ``−``
+    (missing from this one, shown struck through where it would be) or ``↕`` (there, but
+    in another place), so the difference is seen without reading both outputs line by line.
+    """
+    others = outcomes.outcomes[1:]
+    if not others:
+        return ""
+    text = _TEXT[language]
+    title = _one_other(language) if len(others) == 1 else text["others"].format(n=len(others))
+    legend = text["legend"].format(added=MARKS["added"], missing=MARKS["missing"], moved=MARKS["moved"])
+    parts = [
+        f'<details class="abstract lessonkit-others"><summary>{html.escape(title)}</summary>',
+        f'<p class="lessonkit-legend">{html.escape(legend)}</p>',
+    ]
+    for outcome in others:
+        lines = []
+        for marked in mark_differences(outcomes.shown.output, outcome.output, mask):
+            sign = MARKS[marked.mark]
+            body = html.escape(marked.text, quote=False)
+            if marked.mark == "added":
+                body = f"<ins>{body}</ins>"
+            elif marked.mark == "missing":
+                body = f"<del>{body}</del>"
+            lines.append(f'<span class="lessonkit-line lessonkit-{marked.mark}">{sign} {body}</span>')
+        seen = (
+            text["outcome_once"] if outcome.count == 1 else text["outcome_seen"].format(count=outcome.count)
+        )
+        parts.append(f'<p class="lessonkit-outcome-count">{html.escape(seen)}</p>')
+        parts.append(
+            '<div class="no-copy highlight lessonkit-diff"><pre><span></span><code>'
+            + "\n".join(lines)
+            + "\n</code></pre></div>"
+        )
+    parts.append("</details>")
+    return "".join(parts)
+
+
+def render_claim(claim: str, block: BlockOutcomes, language: str) -> str:
+    """Return the collapsed box with the output a lesson claims and how many runs printed it."""
+    text = _TEXT[language]
+    verdicts = " · ".join(f"{m.method} {m.claim_seen}/{m.runs}" for m in block.methods)
+    parts = [
+        f'<details class="quote lessonkit-claim"><summary>{html.escape(text["claim"])}</summary>',
+        render_output(claim, language),
+        f'<p class="lessonkit-verdict">{html.escape(text["verdict"])}'
+        f"<strong>{html.escape(verdicts)}</strong></p>",
+    ]
+    if any(m.claim_abridged for m in block.methods):
+        parts.append(f"<p>{html.escape(text['abridged'])}</p>")
+    parts.append("</details>")
+    return "".join(parts)
 
 
 def render_output(output: str, language: str) -> str:
@@ -84,14 +189,36 @@ class RenderedRuns:
         return converted
 
 
-def render_results(results: Sequence[ExampleResult], language: str) -> RenderedRuns:
-    """Return one content tab per start method, in the given order, outputs held apart."""
+def render_block(
+    block: BlockOutcomes,
+    samples: Sequence[Sequence[ExampleResult]],
+    language: str,
+    *,
+    mask: Mask = Mask(),  # noqa: B008 - frozen, so a safe default
+    claim: str | None = None,
+) -> RenderedRuns:
+    """Return one content tab per start method, then the claim box, outputs held apart.
+
+    Parameters:
+        block: The block's outcomes, one :class:`MethodOutcomes` per start method.
+        samples: The runs of each start method, in the same order, for each caption.
+        language: ``zh`` or ``en``.
+        mask: The block's mask, to mark differing lines as outcomes were grouped.
+        claim: The output the lesson claims, if the block names one.
+    """
     rendered = RenderedRuns(markdown="")
     tabs = []
-    for result in results:
-        body = rendered.hold(render_output(result.output, language) + caption(result, language))
-        tabs.append(f'=== "{result.start_method.value}"\n\n{indent(body, "    ")}\n')
+    for outcomes, results in zip(block.methods, samples, strict=True):
+        shown = results[outcomes.shown.runs[0] - 1]
+        fragment = (
+            render_output(outcomes.shown.output, language)
+            + caption(shown, language, outcomes)
+            + render_other_outcomes(outcomes, mask, language)
+        )
+        tabs.append(f'=== "{outcomes.method}"\n\n{indent(rendered.hold(fragment), "    ")}\n')
     rendered.markdown = '<div class="lessonkit-runs" markdown>\n\n' + "\n".join(tabs) + "\n</div>\n"
+    if claim is not None:
+        rendered.markdown += "\n" + rendered.hold(render_claim(claim, block, language)) + "\n"
     return rendered
 
 
