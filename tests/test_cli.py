@@ -77,3 +77,12 @@ def test_run_with_samples_prints_each_outcome_with_its_count(tmp_path: Path) -> 
     assert "printed by 3 of 3 runs" in masked.stdout, "a claim is masked the same way"
     bad = lessonkit("run", str(snippet), "--samples", "0")
     assert bad.returncode == 2 and '--samples "0" must be from 1 to 200' in bad.stderr
+
+
+def test_run_with_trace_says_what_each_process_did() -> None:
+    result = lessonkit("run", "snippets/daemon/exercise_daemon_killed.py", "-m", "fork", "--trace")
+    assert result.returncode == 0, result.stderr
+    assert "MainProcess prints “main-------”" in result.stdout
+    assert "multiprocessing terminates the daemon Process-1" in result.stdout
+    assert "Process-1 is ended by signal 15 (exit code -15)" in result.stdout
+    assert "Process-2 prints “end456”" in result.stdout

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from lessonkit.results.checks import find_problem
-from lessonkit.results.outcomes import Mask, MaskError, MethodOutcomes, judge
+from lessonkit.results.outcomes import Mask, MaskError, MethodOutcomes, judge_results
+from lessonkit.results.trace import describe_events
 from lessonkit.running.executor import Example, Executor
 from lessonkit.running.limits import ResourceLimits, format_size
 from lessonkit.running.options import FenceOptionError, RunOptions, parse_samples, parse_timeout
@@ -70,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--mask",
         help="regular expression for values that differ on every run (e.g. 'pid \\d+'); "
         "hidden when grouping runs, as a fence's mask=",
+    )
+    run.add_argument(
+        "--trace",
+        action="store_true",
+        help="trace what each process does, and print the events of the most common outcome's run",
     )
     run.add_argument(
         "--claim",
@@ -136,7 +142,10 @@ def run_command(args: argparse.Namespace) -> int:
     )
     try:
         executor = Executor(
-            repo_root=Path.cwd().resolve(), isolation=Isolation(args.isolation), jobs=args.jobs
+            repo_root=Path.cwd().resolve(),
+            isolation=Isolation(args.isolation),
+            jobs=args.jobs,
+            trace=args.trace,
         )
     except IsolationUnavailable as error:
         print(error, file=sys.stderr)
@@ -151,13 +160,17 @@ def run_command(args: argparse.Namespace) -> int:
     per_method, _ = executor.results(example)
     failed = False
     for method, results in zip(methods, per_method, strict=True):
-        outcomes = judge(method.value, [r.output for r in results], mask=mask, claim=claim)
+        outcomes = judge_results(method.value, results, mask=mask, claim=claim)
         _print_outcomes(outcomes, results)
         if outcomes.claim_seen is not None:
             abridged = " (tracebacks cut to their last line)" if outcomes.claim_abridged else ""
             print(
                 f"--- claim {args.claim}: printed by {outcomes.claim_seen} of {outcomes.runs} runs{abridged}"
             )
+        if outcomes.trace is not None:
+            print("--- what each process did in the run of outcome 1:")
+            for sentence in describe_events(outcomes.trace, "en"):
+                print(f"    {sentence}")
         for number, result in enumerate(results, start=1):
             problem = find_problem(result, options)
             if problem:

@@ -18,7 +18,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from lessonkit.results.trace import build_trace
+from lessonkit.running.runner import ExampleResult
 
 ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 """Memory addresses, as in ``<Lock object at 0x7f3a2c1b0d90>``: different in every run."""
@@ -156,6 +160,8 @@ class MethodOutcomes:
     """How many runs matched the block's claim; None when the block has no claim."""
     claim_abridged: bool = False
     """Some run matched the claim only once its traceback was abridged."""
+    trace: dict[str, Any] | None = None
+    """What each process did in the shown run (see :mod:`lessonkit.results.trace`), if traced."""
 
     @property
     def shown(self) -> Outcome:
@@ -168,6 +174,7 @@ class MethodOutcomes:
             "runs": self.runs,
             "claim_seen": self.claim_seen,
             "outcomes": [{"output": o.output, "count": o.count} for o in self.outcomes],
+            "trace": self.trace,
         }
 
 
@@ -187,6 +194,19 @@ def judge(
     return MethodOutcomes(
         method=method, runs=len(outputs), outcomes=outcomes, claim_seen=seen, claim_abridged=abridged
     )
+
+
+def judge_results(
+    method: str,
+    results: Sequence[ExampleResult],
+    *,
+    mask: Mask = Mask(),
+    claim: str | None = None,
+) -> MethodOutcomes:
+    """Judge the runs of one block under *method*, with the trace of the run that is shown."""
+    outcomes = judge(method, [result.output for result in results], mask=mask, claim=claim)
+    shown = results[outcomes.shown.runs[0] - 1]
+    return replace(outcomes, trace=build_trace(shown.trace, shown.returncode, shown.output))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lessonkit.results.checks import find_problem
-from lessonkit.running import output, runner, sandbox, script_env, supervisor
+from lessonkit.running import output, runner, sandbox, script_env, supervisor, tracer
 from lessonkit.running.cache import ResultCache
 from lessonkit.running.options import RunOptions
 from lessonkit.running.runner import HAS_TERMINAL, ExampleResult, run_example
@@ -28,7 +28,7 @@ log = logging.getLogger("mkdocs.plugins.lessonkit")
 def executor_version() -> str:
     """Digest of the modules that decide what a run produces; editing them invalidates the cache."""
     digest = hashlib.sha256()
-    for module in (runner, output, script_env, sandbox, supervisor):
+    for module in (runner, output, script_env, sandbox, supervisor, tracer):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -44,17 +44,23 @@ class Example:
     options: RunOptions
     filename: str
 
-    def key(self, start_method: StartMethod, isolated: bool = False) -> str:
+    def key(self, start_method: StartMethod, isolated: bool = False, traced: bool = False) -> str:
         """Return the cache key of this example's samples under *start_method*."""
-        return run_key(self.code, start_method, self.options, self.filename, isolated)
+        return run_key(self.code, start_method, self.options, self.filename, isolated, traced)
 
 
 def run_key(
-    code: str, start_method: StartMethod, options: RunOptions, filename: str, isolated: bool = False
+    code: str,
+    start_method: StartMethod,
+    options: RunOptions,
+    filename: str,
+    isolated: bool = False,
+    traced: bool = False,
 ) -> str:
     """Return a digest of everything that can change the samples of one (example, start method)."""
     material = {
         "isolated": isolated,
+        "traced": traced,
         "limits": [options.limits.max_memory, options.limits.max_processes, options.limits.max_file_size],
         "code": code,
         "filename": filename,
@@ -157,14 +163,16 @@ class Executor:
         cache: ResultCache | None = None,
         refresh: bool = False,
         isolation: Isolation = Isolation.AUTO,
+        trace: bool = False,
     ) -> None:
-        """Create an executor.
+        """Create an executor; with *trace*, every run records what its processes do.
 
         Raises:
             IsolationUnavailable: *isolation* is required but this machine cannot sandbox.
         """
         self.isolation = isolation
         self.isolated = use_sandbox(isolation)
+        self.trace = trace
         self.repo_root = repo_root
         self.jobs = max(1, jobs)
         self.cache = cache
@@ -181,7 +189,7 @@ class Executor:
 
     def key(self, example: Example, method: StartMethod) -> str:
         """Return the cache key of *example*'s samples under *method* on this executor."""
-        return example.key(method, self.isolated)
+        return example.key(method, self.isolated, self.trace)
 
     def _lookup(self, key: str) -> Samples | None:
         if key in self._memory:
@@ -206,6 +214,7 @@ class Executor:
                 repo_root=self.repo_root,
                 isolation=Isolation.REQUIRED if self.isolated else Isolation.OFF,
                 limits=example.options.limits,
+                trace=self.trace,
             )
         except BaseException as error:  # not a failing example (that is a result) but a broken run
             with self._lock:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import ast
 import contextlib
 import fcntl
+import functools
+import json
 import os
 import platform
 import select
@@ -58,6 +60,41 @@ they count as left behind."""
 BACKSTOP = 15.0
 """Seconds past the timeout after which the runner kills the supervisor itself."""
 
+TRACE_FILE = "events.jsonl"
+MAX_TRACE_BYTES = 8 * 1024 * 1024
+"""Bytes of a run's trace that are read; the rest is dropped."""
+
+
+def read_trace(path: Path, clean: Callable[[str], str]) -> tuple[dict[str, object], ...]:
+    """Return the well-formed events of the trace at *path*, each text passed through *clean*.
+
+    The trace is written by code the example can reach, so nothing in it is trusted: a
+    line that is not an event (an object with an integer ``t`` and ``pid`` and a string
+    ``kind``) is skipped, and only the first :data:`MAX_TRACE_BYTES` are read.
+    """
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_TRACE_BYTES)
+    except OSError:
+        return ()
+    events = []
+    for line in raw.splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if not (
+            isinstance(event, dict)
+            and isinstance(event.get("t"), int)
+            and isinstance(event.get("pid"), int)
+            and isinstance(event.get("kind"), str)
+        ):
+            continue
+        if isinstance(event.get("text"), str):
+            event["text"] = clean(event["text"])
+        events.append(event)
+    return tuple(events)
+
 
 @dataclass(frozen=True)
 class ExampleResult:
@@ -90,12 +127,15 @@ class ExampleResult:
     """The most memory the run's processes used together, as last seen."""
     peak_processes: int = 0
     """The most processes the run had alive at once, as last seen."""
+    trace: tuple[dict[str, object], ...] = ()
+    """The tracer's events (see :mod:`lessonkit.running.tracer`), texts shortened as the output is."""
 
     def to_json(self) -> dict[str, object]:
         """Return a JSON-serialisable dict of this result."""
         data = dict(self.__dict__)
         data["start_method"] = self.start_method.value
         data["left"] = [dict(item) for item in self.left]
+        data["trace"] = [dict(event) for event in self.trace]
         return data
 
     @classmethod
@@ -104,6 +144,7 @@ class ExampleResult:
         fields = dict(data)
         fields["start_method"] = StartMethod(fields["start_method"])
         fields["left"] = tuple(fields.get("left", ()))  # type: ignore[arg-type]
+        fields["trace"] = tuple(fields.get("trace", ()))  # type: ignore[arg-type]
         return cls(**fields)  # type: ignore[arg-type]
 
 
@@ -286,6 +327,7 @@ def run_example(
     output_limit: int = MAX_OUTPUT_BYTES,
     isolation: Isolation = Isolation.AUTO,
     limits: ResourceLimits = ResourceLimits(),  # noqa: B008 - frozen, so a safe default
+    trace: bool = False,
 ) -> ExampleResult:
     """Run *code* as a script in a fresh interpreter and return what it printed.
 
@@ -299,6 +341,7 @@ def run_example(
         output_limit: Bytes of output kept before the rest is cut.
         isolation: Whether to run in the sandbox (see :mod:`lessonkit.running.sandbox`).
         limits: Memory, processes and file size the run may use.
+        trace: Record what each process does (see :mod:`lessonkit.running.tracer`).
 
     Returns:
         The normalised output, exit code and provenance of the run.
@@ -316,14 +359,17 @@ def run_example(
         shutil.copy(supervisor.__file__, directories.tools / "supervisor.py")
         if sandboxed:
             tools, workdir, home = sandbox.TOOLS, sandbox.WORKDIR, sandbox.HOME
+            trace_dir = sandbox.TRACE_DIR
         else:
             tools, workdir, home = str(directories.tools), str(directories.work), str(directories.home)
+            trace_dir = str(directories.trace)
         env = script_environment(
             start_method,
             site_dir=tools,
             home=home,
             terminal=use_terminal,
             path=sandbox.example_path_variable(),
+            trace_file=f"{trace_dir}/{TRACE_FILE}" if trace else None,
         )
         if not sandboxed:
             env["TMPDIR"] = str(directories.tmp)  # in the sandbox /tmp itself is private
@@ -346,15 +392,16 @@ def run_example(
         duration = time.monotonic() - started
         report = _report(streams.report, finished)
         largest = _largest_file(directories.writable())
-        output = normalize_output(
-            bytes(streams.capture.data),
-            omitted=streams.capture.omitted,
+        clean = functools.partial(
+            normalize_output,
             script_path=Path(workdir) / filename,
             workdir=Path(workdir),
             home=Path(home),
             run_root=directories.root,
             repo_root=repo_root,
         )
+        output = clean(bytes(streams.capture.data), omitted=streams.capture.omitted)
+        events = read_trace(directories.trace / TRACE_FILE, lambda text: clean(text.encode("utf-8")))
     limit = report.get("limit")
     used, allowed = report.get("used", 0), report.get("allowed", 0)
     if limit is None and largest >= limits.max_file_size:
@@ -374,6 +421,7 @@ def run_example(
         limit_allowed=int(allowed),
         peak_memory=int(report.get("peak_memory", 0)),
         peak_processes=int(report.get("peak_processes", 0)),
+        trace=events,
         duration=duration,
         terminal=use_terminal,
         python_version=platform.python_version(),

@@ -36,6 +36,9 @@ HOME = "/home/learner"
 TOOLS = "/opt/lessonkit"
 """Read-only directory inside the sandbox holding the supervisor and ``sitecustomize``."""
 
+TRACE_DIR = "/var/lessonkit-trace"
+"""Where the tracer writes inside the sandbox: outside the example's own directories."""
+
 _SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _ETC_FROM_HOST = ("ld.so.cache", "ld.so.conf", "localtime")
 
@@ -71,6 +74,7 @@ class RunDirectories:
     shm: Path
     tools: Path
     etc: Path
+    trace: Path
 
     @classmethod
     def create(cls, root: Path) -> RunDirectories:
@@ -83,13 +87,21 @@ class RunDirectories:
             shm=root / "shm",
             tools=root / "tools",
             etc=root / "etc",
+            trace=root / "trace",
         )
-        for path in (directories.work, directories.home, directories.tmp, directories.shm, directories.tools):
+        for path in (
+            directories.work,
+            directories.home,
+            directories.tmp,
+            directories.shm,
+            directories.tools,
+            directories.trace,
+        ):
             path.mkdir()
         return directories
 
     def writable(self) -> tuple[Path, ...]:
-        """The directories the example can write to."""
+        """The directories the example writes its own files to (the trace is lessonkit's)."""
         return (self.work, self.home, self.tmp, self.shm)
 
 
@@ -192,6 +204,9 @@ def bwrap_command(directories: RunDirectories, env: dict[str, str], command: lis
         "--ro-bind",
         str(directories.tools),
         TOOLS,
+        "--bind",
+        str(directories.trace),
+        TRACE_DIR,
         "--chdir",
         WORKDIR,
         "--clearenv",

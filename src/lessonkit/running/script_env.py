@@ -17,12 +17,19 @@ from lessonkit.running.start_method import StartMethod
 START_METHOD_VARIABLE = "LESSONKIT_START_METHOD"
 """Names the start method that ``sitecustomize`` makes the default."""
 
+TRACE_FILE_VARIABLE = "LESSONKIT_TRACE_FILE"
+"""Where :mod:`lessonkit.running.tracer` writes its events; unset, nothing is traced."""
+
+TRACER_MODULE = "lessonkit_trace"
+"""The tracer's module name in the run's tools directory."""
+
 INHERITED_VARIABLES = ("SYSTEMROOT", "TZ")
 """The only variables passed on from the builder's environment. ``PATH`` is made afresh:
 the example's Python first, then the system's directories, never the builder's own."""
 
 SITECUSTOMIZE = '''\
-"""Written by lessonkit: make LESSONKIT_START_METHOD the default start method."""
+"""Written by lessonkit: make LESSONKIT_START_METHOD the default start method,
+and trace the run's processes when LESSONKIT_TRACE_FILE is set."""
 import os as _os
 
 _method = _os.environ.get("LESSONKIT_START_METHOD")
@@ -30,18 +37,31 @@ if _method:
     import multiprocessing.context as _context
 
     _context._default_context._default_context = _context._concrete_contexts[_method]
+if _os.environ.get("LESSONKIT_TRACE_FILE"):
+    import lessonkit_trace
 '''
 
 
 def write_sitecustomize(directory: Path) -> Path:
-    """Write the start-method ``sitecustomize.py`` into *directory* and return the directory."""
+    """Write ``sitecustomize.py`` and the tracer into *directory* and return the directory."""
+    from lessonkit.running import tracer
+
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+    (directory / f"{TRACER_MODULE}.py").write_text(
+        Path(tracer.__file__).read_text(encoding="utf-8"), encoding="utf-8"
+    )
     return directory
 
 
 def script_environment(
-    start_method: StartMethod, *, site_dir: str, home: str, terminal: bool, path: str
+    start_method: StartMethod,
+    *,
+    site_dir: str,
+    home: str,
+    terminal: bool,
+    path: str,
+    trace_file: str | None = None,
 ) -> dict[str, str]:
     """Return the minimal environment for one run: nothing secret is inherited.
 
@@ -51,6 +71,7 @@ def script_environment(
         home: The example's ``HOME``, as it sees it.
         terminal: Whether it runs under a terminal (else ``PYTHONUNBUFFERED=1``).
         path: The example's ``PATH``.
+        trace_file: Where the tracer writes, as the example sees it; None: no tracing.
     """
     env = {name: os.environ[name] for name in INHERITED_VARIABLES if name in os.environ}
     env.update(
@@ -65,6 +86,8 @@ def script_environment(
             START_METHOD_VARIABLE: start_method.value,
         }
     )
+    if trace_file is not None:
+        env[TRACE_FILE_VARIABLE] = trace_file
     if terminal:
         env["TERM"] = "dumb"  # the terminal is 80x24 (set on the pty itself), without colours
     else:

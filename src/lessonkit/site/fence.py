@@ -30,7 +30,7 @@ from markdown_exec import validator as markdown_exec_validator
 from mkdocs.plugins import get_plugin_logger
 
 from lessonkit.results.checks import find_problem
-from lessonkit.results.outcomes import BlockOutcomes, Mask, MaskError, OutcomesReport, judge
+from lessonkit.results.outcomes import BlockOutcomes, Mask, MaskError, OutcomesReport, judge_results
 from lessonkit.running.executor import Example, Executor, Samples
 from lessonkit.running.options import (
     OPTION_NAMES,
@@ -284,12 +284,7 @@ def _run_code(
     example = Example(code=code, options=options, filename=site.filename)
     samples = run_fence(executor=context.executor, example=example, site=site)
     methods = tuple(
-        judge(
-            method.value,
-            [result.output for result in results],
-            mask=judging.mask,
-            claim=judging.claim,
-        )
+        judge_results(method.value, results, mask=judging.mask, claim=judging.claim)
         for method, results in zip(options.start_methods, samples, strict=True)
     )
     block = BlockOutcomes(

@@ -4,6 +4,7 @@ Environment variables:
     LESSONKIT_REFRESH=1: ignore stored results and run every example again.
     LESSONKIT_EXEC=0: render pages without running anything (a placeholder stands in for outputs).
     LESSONKIT_CACHE_DIR: store results here instead of the ``cache_dir`` option.
+    LESSONKIT_TRACE=0: do not trace what each process does (no timelines, no ``trace`` data).
 
 The build writes ``outcomes.json`` at the site root: every executed block of every page,
 in every language, with each start method's outcomes and their counts.
@@ -108,6 +109,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         except ValueError as error:
             raise PluginError(f"lessonkit: bad plugin option in mkdocs.yml: {error}") from None
         isolation = Isolation(self.config.isolation)
+        trace = _flag("LESSONKIT_TRACE", True)
         cache_dir = Path(os.environ.get("LESSONKIT_CACHE_DIR") or self.root / self.config.cache_dir)
         executor = self.executor
         if (
@@ -115,6 +117,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             or executor.cache is None
             or executor.cache.directory != cache_dir
             or executor.isolation is not isolation
+            or executor.trace != trace
         ):
             try:
                 self.executor = Executor(
@@ -123,6 +126,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
                     cache=ResultCache(cache_dir),
                     refresh=_flag("LESSONKIT_REFRESH", False),
                     isolation=isolation,
+                    trace=trace,
                 )
             except IsolationUnavailable as error:
                 raise PluginError(str(error)) from None

@@ -1,0 +1,196 @@
+"""Record what each process of a run does, without changing what it prints.
+
+Standard library only: lessonkit copies this file into each run's tools directory as
+``lessonkit_trace.py``, and the run's ``sitecustomize`` imports it in every interpreter
+when ``LESSONKIT_TRACE_FILE`` is set. That covers the main script, ``spawn`` children,
+the forkserver and the resource tracker; forked children inherit it.
+
+Each event is one JSON line, written with a single ``os.write`` to a file opened with
+``O_APPEND``, so processes writing at once never interleave. Times are
+``time.monotonic_ns()``, one clock for every process on Linux. Events:
+
+- ``process``: an interpreter started (``role``: main, child, forkserver, resource_tracker);
+- ``bootstrap`` / ``exit``: a ``multiprocessing`` child began its target / returned, with its exit code;
+- ``write``: text written to ``sys.stdout`` or ``sys.stderr``;
+- ``start``, ``join`` (begin, end), ``terminate``, ``kill``: calls on a ``Process``, and who made them;
+- ``main_end``: the main script's code finished (multiprocessing then terminates the daemons).
+
+Writes pass through untouched: the streams keep their buffering, and a program that
+replaces ``sys.stdout`` just goes untraced. Tracebacks are untouched too: when an error
+passes through one of the tracer's wrappers, its frames are removed from the error's
+traceback before it goes on (Python 3.11 and later keep a bare ``raise`` from adding the
+frame back), so a learner's traceback never names this file.
+"""
+
+import atexit as _atexit
+import json as _json
+import os as _os
+import sys as _sys
+import time as _time
+
+_FILE = _os.environ.get("LESSONKIT_TRACE_FILE")
+MAX_EVENTS = 5000
+"""Events one process records at most: a chatty program cannot fill the disk."""
+_count = [0]
+
+
+def _emit(kind, **fields):
+    if _count[0] >= MAX_EVENTS:
+        return
+    _count[0] += 1
+    fields.update(t=_time.monotonic_ns(), pid=_os.getpid(), kind=kind)
+    line = (_json.dumps(fields, ensure_ascii=False) + "\n").encode("utf-8", "replace")
+    try:
+        fd = _os.open(_FILE, _os.O_WRONLY | _os.O_APPEND | _os.O_CREAT | _os.O_CLOEXEC, 0o600)
+    except OSError:
+        return
+    try:
+        _os.write(fd, line)
+    except OSError:  # e.g. the file-size limit: the trace is cut, the program goes on
+        pass
+    finally:
+        _os.close(fd)
+
+
+def _after_fork():
+    _count[0] = 0
+
+
+def _strip(error):
+    """Remove this file's frames from the front of *error*'s traceback."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    error.__traceback__ = tb
+
+
+class TracedStream:
+    """A text stream that records each write, then hands it on unchanged."""
+
+    def __init__(self, stream, name):
+        object.__setattr__(self, "_lessonkit_stream", stream)
+        object.__setattr__(self, "_lessonkit_name", name)
+
+    def write(self, text):
+        # Recorded before it is written: text that reaches the terminal is always in the
+        # trace (a process killed in between leaves an event the output does not have).
+        if text and isinstance(text, str):
+            _emit("write", stream=self._lessonkit_name, text=text)
+        try:
+            return self._lessonkit_stream.write(text)
+        except BaseException as error:
+            _strip(error)
+            raise
+
+    def writelines(self, lines):
+        try:
+            for line in lines:
+                self.write(line)
+        except BaseException as error:
+            _strip(error)
+            raise
+
+    def __getattr__(self, name):
+        return getattr(self._lessonkit_stream, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._lessonkit_stream, name, value)
+
+    def __iter__(self):
+        return iter(self._lessonkit_stream)
+
+
+def _role():
+    argv = getattr(_sys, "orig_argv", _sys.argv)
+    code = argv[argv.index("-c") + 1] if "-c" in argv[:-1] else ""
+    for marker, role in (("forkserver", "forkserver"), ("resource_tracker", "resource_tracker")):
+        if marker in code:
+            return role
+    return "child" if "spawn_main" in code else "main"
+
+
+def _current():
+    from multiprocessing import process
+
+    return process.current_process().name
+
+
+def install():
+    """Wrap the standard streams and ``multiprocessing``'s process calls in this interpreter."""
+    from multiprocessing import process, util
+
+    for name in ("stdout", "stderr"):
+        stream = getattr(_sys, name)
+        if stream is not None:
+            setattr(_sys, name, TracedStream(stream, name))
+    role = _role()
+    _emit("process", role=role, ppid=_os.getppid())
+    _os.register_at_fork(after_in_child=_after_fork)
+    base = process.BaseProcess
+    original = {name: getattr(base, name) for name in ("start", "join", "terminate", "kill", "_bootstrap")}
+    ended = [False]
+
+    def start(self):
+        try:
+            original["start"](self)
+        except BaseException as error:
+            _strip(error)
+            raise
+        _emit("start", child=self.name, child_pid=self.pid, daemon=bool(self.daemon), by=_current())
+
+    def join(self, timeout=None):
+        _emit("join", child=self.name, phase="begin", at_exit=bool(util._exiting), by=_current())
+        try:
+            original["join"](self, timeout)
+        except BaseException as error:
+            _strip(error)
+            raise
+        _emit(
+            "join",
+            child=self.name,
+            phase="end",
+            exitcode=self.exitcode,
+            at_exit=bool(util._exiting),
+            by=_current(),
+        )
+
+    def terminate(self):
+        _emit("terminate", child=self.name, at_exit=bool(util._exiting), by=_current())
+        try:
+            original["terminate"](self)
+        except BaseException as error:
+            _strip(error)
+            raise
+
+    def kill(self):
+        _emit("kill", child=self.name, at_exit=bool(util._exiting), by=_current())
+        try:
+            original["kill"](self)
+        except BaseException as error:
+            _strip(error)
+            raise
+
+    def _bootstrap(self, parent_sentinel=None):
+        _emit("bootstrap", name=self.name, daemon=bool(self.daemon), ppid=_os.getppid())
+        try:
+            code = original["_bootstrap"](self, parent_sentinel)
+        except BaseException as error:
+            _strip(error)
+            raise
+        _emit("exit", name=self.name, exitcode=code)
+        return code
+
+    def main_end():
+        if not ended[0] and process.current_process().name == "MainProcess" and role == "main":
+            ended[0] = True
+            _emit("main_end")
+
+    base.start, base.join, base.terminate, base.kill = start, join, terminate, kill
+    base._bootstrap = _bootstrap
+    # multiprocessing.util registered its exit handler on import, just above; one registered
+    # after it runs before it: the moment the main code is done and before daemons are stopped.
+    _atexit.register(main_end)
+
+
+if _FILE:
+    install()

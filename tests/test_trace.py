@@ -1,0 +1,188 @@
+"""The tracer: who printed each line, who waited for whom, and what ended each process.
+
+Everything asserted here is guaranteed in every run (the lesson's daemons are stopped
+when the main code ends, joins wait for their children); nothing depends on how a race
+goes.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from support import ROOT
+
+from lessonkit.results.trace import build_trace
+from lessonkit.running.executor import run_key
+from lessonkit.running.options import RunOptions
+from lessonkit.running.runner import ExampleResult, run_example
+from lessonkit.running.start_method import StartMethod
+
+SNIPPETS = ROOT / "snippets/daemon"
+METHODS = list(StartMethod)
+
+
+def run(name: str, method: StartMethod, trace: bool = True) -> ExampleResult:
+    code = (SNIPPETS / f"{name}.py").read_text(encoding="utf-8")
+    return run_example(code, start_method=method, timeout=60, filename=f"{name}.py", trace=trace)
+
+
+@pytest.fixture(scope="module")
+def traced() -> dict[tuple[str, StartMethod], tuple[ExampleResult, dict]]:
+    """One traced run of three lesson examples under every start method, at once."""
+    jobs = [
+        (name, m)
+        for name in ("exercise_daemon_killed", "exercise_join_daemon", "daemon_child_join")
+        for m in METHODS
+    ]
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        results = list(pool.map(lambda job: run(*job), jobs))
+    return {
+        job: (result, build_trace(result.trace, result.returncode, result.output))
+        for job, result in zip(jobs, results, strict=True)
+    }
+
+
+def printed_by(trace: dict, text: str) -> list[str]:
+    return [e["process"] for e in trace["events"] if e["kind"] == "print" and e["text"] == text]
+
+
+def process(trace: dict, name: str) -> dict:
+    return next(p for p in trace["processes"] if p["name"] == name)
+
+
+@pytest.mark.parametrize("method", METHODS, ids=lambda m: m.value)
+def test_exercise_1_the_daemon_is_terminated_when_the_main_code_ends(traced, method: StartMethod) -> None:
+    result, trace = traced["exercise_daemon_killed", method]
+    daemon = process(trace, "Process-1")
+    assert daemon["daemon"] is True and daemon["exitcode"] == -15 and daemon["terminated_by"] == "main_end"
+    worker = process(trace, "Process-2")
+    assert worker["daemon"] is False and worker["exitcode"] == 0 and worker["terminated_by"] is None
+    assert printed_by(trace, "end456") == ["Process-2"]
+    assert printed_by(trace, "main-------") == ["MainProcess"]
+    assert printed_by(trace, "end123") == []
+    kinds = [(e["process"], e["kind"], e.get("child")) for e in trace["events"]]
+    stop = kinds.index(("MainProcess", "terminate", "Process-1"))
+    assert kinds.index(("MainProcess", "print", None)) < stop, "terminated only once main------- is printed"
+    assert process(trace, "MainProcess")["exitcode"] == result.returncode == 0
+    assert trace["events"][0]["t"] >= 0 and [e["t"] for e in trace["events"]] == sorted(
+        e["t"] for e in trace["events"]
+    )
+
+
+@pytest.mark.parametrize("method", METHODS, ids=lambda m: m.value)
+def test_exercise_2_the_main_process_join_ends_after_end123(traced, method: StartMethod) -> None:
+    _, trace = traced["exercise_join_daemon", method]
+    events = trace["events"]
+    end123 = next(i for i, e in enumerate(events) if e["kind"] == "print" and e["text"] == "end123")
+    join_end = next(
+        i
+        for i, e in enumerate(events)
+        if e["kind"] == "join"
+        and e["child"] == "Process-1"
+        and e["phase"] == "end"
+        and e["process"] == "MainProcess"
+    )
+    assert events[end123]["process"] == "Process-1"
+    assert end123 < join_end
+    assert events[end123]["t"] <= events[join_end]["t"]
+    assert process(trace, "Process-1")["exitcode"] == 0, "joined, the daemon finished its work"
+
+
+@pytest.mark.parametrize("method", METHODS, ids=lambda m: m.value)
+def test_the_daemon_s_traceback_is_its_own_and_never_names_the_tracer(traced, method: StartMethod) -> None:
+    result, trace = traced["daemon_child_join", method]
+    assert "lessonkit_trace" not in result.output, result.output
+    printed = [(e["process"], e["text"]) for e in trace["events"] if e["kind"] == "print"]
+    traceback = [who for who, text in printed if text == "Traceback (most recent call last):"]
+    assert traceback == ["Process-1"]
+    assert ("Process-1", "AssertionError: daemonic processes are not allowed to have children") in printed
+    assert printed[-1] == ("MainProcess", "主")
+    assert process(trace, "Process-1")["exitcode"] == 1
+
+
+@pytest.mark.parametrize("name", ["daemon_join", "daemon_child_join"])
+@pytest.mark.parametrize("method", METHODS, ids=lambda m: m.value)
+def test_tracing_does_not_change_what_a_program_prints(name: str, method: StartMethod) -> None:
+    """These two examples print the same in every run, so one run of each is compared exactly.
+
+    The racy examples are checked by the lesson tests: the site's build traces every run,
+    and every invariant holds in all of them.
+    """
+    plain, traced_run = run(name, method, trace=False), run(name, method, trace=True)
+    assert plain.trace == () and traced_run.trace != ()
+    assert traced_run.output == plain.output
+    assert traced_run.returncode == plain.returncode == 0
+
+
+STREAMS = """
+import io, os, sys
+
+out = sys.stdout
+print("tty:", out.isatty(), "fileno:", out.fileno() == 1, "line buffered:", out.line_buffering)
+sys.stdout.buffer.write(b"through the buffer\\n")
+sys.stdout.flush()
+print(*os.listdir("."))
+saved = sys.stdout
+sys.stdout = io.StringIO()
+print("into a StringIO")
+captured = sys.stdout.getvalue()
+sys.stdout = saved
+print("captured:", captured.strip())
+sys.stdout.write(b"bytes are refused")
+"""
+
+
+def test_a_program_that_uses_or_replaces_sys_stdout_still_works() -> None:
+    result = run_example(
+        textwrap.dedent(STREAMS), start_method=StartMethod.FORK, timeout=30, filename="streams.py", trace=True
+    )
+    lines = result.output.splitlines()
+    assert lines[0] == "tty: True fileno: True line buffered: True"
+    assert lines[1] == "through the buffer"
+    assert lines[2] == "streams.py", "the trace is not in the example's directory"
+    assert lines[3] == "captured: into a StringIO"
+    assert lines[-1] == "TypeError: write() argument must be str, not bytes"
+    assert "lessonkit_trace" not in result.output
+    trace = build_trace(result.trace, result.returncode, result.output)
+    printed = [(e["process"], e["text"]) for e in trace["events"] if e["kind"] == "print"]
+    assert printed[0] == ("MainProcess", lines[0])
+    assert printed[1] == (None, lines[1]), "written around the text stream: not attributed, still shown"
+
+
+def test_a_forged_trace_line_is_skipped() -> None:
+    code = (
+        "import os\n\n"
+        "with open(os.environ['LESSONKIT_TRACE_FILE'], 'a') as trace:\n"
+        '    trace.write(\'not json\\n[1, 2]\\n{"t": "soon", "pid": 1, "kind": "exit"}\\n\')\n'
+        "print('done')\n"
+    )
+    result = run_example(code, start_method=StartMethod.FORK, timeout=30, trace=True)
+    assert result.output == "done\n"
+    assert all(isinstance(e["t"], int) and isinstance(e["pid"], int) for e in result.trace)
+    trace = build_trace(result.trace, 0, result.output)
+    assert [e["process"] for e in trace["events"] if e["kind"] == "print"] == ["MainProcess"]
+
+
+def test_tracing_is_part_of_the_cache_key() -> None:
+    options = RunOptions(start_methods=(StartMethod.FORK,), timeout=30)
+    assert run_key("print(1)", StartMethod.FORK, options, "a.py", traced=True) != run_key(
+        "print(1)", StartMethod.FORK, options, "a.py", traced=False
+    )
+
+
+def test_outcomes_json_has_the_shown_run_s_trace(built_site: Path) -> None:
+    data = json.loads((built_site / "outcomes.json").read_text(encoding="utf-8"))
+    for block in data["blocks"]:
+        for method, runs in block["methods"].items():
+            trace = runs["trace"]
+            assert trace is not None, (block["page"], block["line"], method)
+            assert trace["processes"][0] == {**trace["processes"][0], "name": "MainProcess", "role": "main"}
+            shown = runs["outcomes"][0]["output"]
+            printed = [e for e in trace["events"] if e["kind"] == "print"]
+            assert [e["text"] for e in printed] == shown.splitlines(), "the shown run's trace"
+            assert all(e["process"] is not None for e in printed), "every lesson line has its process"
+            assert {e["kind"] for e in trace["events"]} <= {"start", "print", "join", "terminate", "exit"}
