@@ -31,3 +31,30 @@ def test_nothing_overflows_a_phone_screen(phone, path: str) -> None:
             caption => caption.scrollWidth <= caption.clientWidth)"""
     )
     assert captions_fit
+
+
+@pytest.mark.parametrize("path", ["/daemon/", "/en/daemon/"])
+def test_each_timeline_shows_in_its_tab_named_and_within_a_phone_screen(phone, path: str) -> None:
+    phone.goto(path)
+    phone.wait_for_load_state("networkidle")
+    for answer in phone.locator("details.success").all():
+        answer.locator(":scope > summary").click()
+    width = phone.evaluate("document.documentElement.clientWidth")
+    tab_sets = phone.locator(".lessonkit-runs .tabbed-set")
+    seen = 0
+    for tabs in tab_sets.all():
+        for label in tabs.locator(".tabbed-labels > label").all():
+            label.click()
+            timeline = tabs.locator(".tabbed-block:visible svg.lessonkit-timeline")
+            assert timeline.count() == 1 and timeline.is_visible()
+            name = phone.evaluate(
+                "svg => document.getElementById(svg.getAttribute('aria-labelledby')).textContent",
+                timeline.element_handle(),
+            )
+            assert label.inner_text().strip() in name, name
+            box = timeline.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, "the picture fits the screen"
+            assert box["width"] >= 300, "scaled to the phone, not shrunk past legibility"
+            seen += 1
+        assert phone.evaluate("document.documentElement.scrollWidth") <= width
+    assert seen == 15

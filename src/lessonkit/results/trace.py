@@ -129,7 +129,11 @@ class _TraceBuilder:
         elif kind == "write" and isinstance(event.get("text"), str):
             self._write(pid, str(event.get("stream", "stdout")), event["text"], t)
         elif kind == "join":
-            self._join(event, pid, t)
+            waiter, child = self._name(pid), str(event.get("child"))
+            phase = "end" if event.get("phase") == "end" else "begin"
+            self._event(t, waiter, "join", child=child, phase=phase)
+        elif kind == "reaped":
+            self._reaped(event, pid, t)
         elif kind in ("terminate", "kill"):
             child = str(event.get("child"))
             self.called[child] = f"{kind}()"
@@ -156,26 +160,21 @@ class _TraceBuilder:
         for owner, stream in [key for key in self.lines if key[0] == pid]:
             self._event(t, self._name(pid), "print", text=self.lines.pop((owner, stream)), stream=stream)
 
-    def _join(self, event: dict[str, Any], pid: int, t: int) -> None:
+    def _reaped(self, event: dict[str, Any], pid: int, t: int) -> None:
+        """A parent learnt a child's exit code: the only record of a child killed by a signal."""
         child = str(event.get("child"))
-        phase = "end" if event.get("phase") == "end" else "begin"
-        waiter = self._name(pid)
-        if phase == "begin":
-            self._event(t, waiter, "join", child=child, phase="begin")
-            return
         exitcode = event.get("exitcode")
         record = self._process(child, "child")
-        stopped = isinstance(exitcode, int) and exitcode < 0 and record["exitcode"] is None
-        if stopped and child not in self.called and event.get("at_exit") and record["daemon"]:
-            when = self.main_end if self.main_end is not None else t
-            self._event(when, waiter, "terminate", child=child, reason="main_end")
-            record["terminated_by"] = "main_end"
-        elif stopped and child in self.called:
+        if not isinstance(exitcode, int) or exitcode >= 0 or record["exitcode"] is not None:
+            return
+        if child in self.called:
             record["terminated_by"] = self.called[child]
-        if stopped:
-            record["exitcode"] = exitcode
-            self._event(t, child, "exit", exitcode=exitcode)
-        self._event(t, waiter, "join", child=child, phase="end")
+        elif event.get("at_exit") and record["daemon"]:
+            when = self.main_end if self.main_end is not None else t
+            self._event(when, self._name(pid), "terminate", child=child, reason="main_end")
+            record["terminated_by"] = "main_end"
+        record["exitcode"] = exitcode
+        self._event(t, child, "exit", exitcode=exitcode)
 
     def finish(self, returncode: int | None) -> dict[str, Any]:
         for pid in {owner for owner, _ in self.lines}:

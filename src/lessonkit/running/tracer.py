@@ -13,6 +13,8 @@ Each event is one JSON line, written with a single ``os.write`` to a file opened
 - ``bootstrap`` / ``exit``: a ``multiprocessing`` child began its target / returned, with its exit code;
 - ``write``: text written to ``sys.stdout`` or ``sys.stderr``;
 - ``start``, ``join`` (begin, end), ``terminate``, ``kill``: calls on a ``Process``, and who made them;
+- ``reaped``: a parent learnt that a child ended, and its exit code (the only record of a
+  child killed by a signal, such as a daemon stopped when the main code ends);
 - ``main_end``: the main script's code finished (multiprocessing then terminates the daemons).
 
 Writes pass through untouched: the streams keep their buffering, and a program that
@@ -115,6 +117,33 @@ def _current():
     return process.current_process().name
 
 
+class _Children(set):
+    """multiprocessing's set of a process's live children: a child leaves it once reaped."""
+
+    def discard(self, child):
+        if child in self:
+            from multiprocessing import util
+
+            popen = getattr(child, "_popen", None)
+            code = getattr(popen, "returncode", None)
+            _emit("reaped", child=child.name, exitcode=code, at_exit=bool(util._exiting), by=_current())
+        super().discard(child)
+
+
+def _watch_children():
+    from multiprocessing import process
+
+    if not isinstance(process._children, _Children):
+        process._children = _Children(process._children)
+
+
+class _Token:
+    """What multiprocessing's after-fork registry holds on to (it keeps weak references)."""
+
+
+_TOKEN = _Token()
+
+
 def install():
     """Wrap the standard streams and ``multiprocessing``'s process calls in this interpreter."""
     from multiprocessing import process, util
@@ -126,6 +155,9 @@ def install():
     role = _role()
     _emit("process", role=role, ppid=_os.getppid())
     _os.register_at_fork(after_in_child=_after_fork)
+    _watch_children()
+    # A child's bootstrap empties the set of children; this runs right after, in the child.
+    util.register_after_fork(_TOKEN, lambda _token: _watch_children())
     base = process.BaseProcess
     original = {name: getattr(base, name) for name in ("start", "join", "terminate", "kill", "_bootstrap")}
     ended = [False]

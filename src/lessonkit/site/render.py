@@ -13,6 +13,7 @@ conversion, so no extension (snippet includes, attribute lists, raw HTML) ever s
 
 from __future__ import annotations
 
+import hashlib
 import html
 import uuid
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from textwrap import indent
 
 from lessonkit.results.outcomes import BlockOutcomes, Mask, MethodOutcomes, mark_differences
 from lessonkit.running.runner import ExampleResult
+from lessonkit.site.timeline import COLOURS, lane_of, render_trace
 
 _TEXT = {
     "zh": {
@@ -153,16 +155,54 @@ def render_claim(claim: str, block: BlockOutcomes, language: str) -> str:
     return "".join(parts)
 
 
-def render_output(output: str, language: str) -> str:
+def render_output(output: str, language: str, owners: Sequence[tuple[str, int] | None] | None = None) -> str:
     """Return one output as literal, escaped HTML, styled like a highlighted code block.
 
     Outputs get no copy button (``.no-copy``): a reader copies code, not output, and
     dozens of buttons slow the page down.
+
+    Parameters:
+        output: What the run printed.
+        language: ``zh`` or ``en``.
+        owners: For each line, the process that printed it and its lane, or None: the line
+            gets a gutter in the lane's colour and the name as its title (the timeline's
+            text alternative names it for a screen reader).
     """
     if not output.strip():
         return f"<p>{html.escape(_TEXT[language]['empty'])}</p>"
-    body = html.escape(output.rstrip("\n"), quote=False)
+    lines = output.rstrip("\n").split("\n")
+    if owners is None or len(owners) != len(lines):
+        body = html.escape(output.rstrip("\n"), quote=False)
+    else:
+        marked = []
+        for line, owner in zip(lines, owners, strict=True):
+            text = html.escape(line, quote=False)
+            if owner is None:
+                marked.append(text)
+            else:
+                name, lane = owner
+                marked.append(
+                    f'<span class="lk-by lk-lane-{lane % COLOURS}" title="{html.escape(name)}">{text}</span>'
+                )
+        body = "\n".join(marked)
     return f'<div class="no-copy highlight"><pre><span></span><code>{body}\n</code></pre></div>'
+
+
+def _owners(outcomes: MethodOutcomes) -> list[tuple[str, int] | None] | None:
+    """Return who printed each line of the shown output, from its trace."""
+    if outcomes.trace is None:
+        return None
+    lanes = lane_of(outcomes.trace)
+    prints = [e["process"] for e in outcomes.trace["events"] if e["kind"] == "print"]
+    return [(name, lanes[name]) if name in lanes else None for name in prints]
+
+
+def _timeline(block: BlockOutcomes, outcomes: MethodOutcomes, language: str) -> str:
+    if outcomes.trace is None:
+        return ""
+    where = f"{block.page}:{block.line}:{outcomes.method}".encode()
+    ident = f"lessonkit-timeline-{hashlib.sha1(where).hexdigest()[:10]}"
+    return render_trace(outcomes.trace, language=language, method=outcomes.method, ident=ident)
 
 
 @dataclass
@@ -211,8 +251,9 @@ def render_block(
     for outcomes, results in zip(block.methods, samples, strict=True):
         shown = results[outcomes.shown.runs[0] - 1]
         fragment = (
-            render_output(outcomes.shown.output, language)
+            render_output(outcomes.shown.output, language, _owners(outcomes))
             + caption(shown, language, outcomes)
+            + _timeline(block, outcomes, language)
             + render_other_outcomes(outcomes, mask, language)
         )
         tabs.append(f'=== "{outcomes.method}"\n\n{indent(rendered.hold(fragment), "    ")}\n')
