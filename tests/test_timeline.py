@@ -11,7 +11,7 @@ from support import ROOT
 from lessonkit.results.trace import build_trace
 from lessonkit.running.runner import run_example
 from lessonkit.running.start_method import StartMethod
-from lessonkit.site.timeline import WIDTH, fit, render_trace, text_width
+from lessonkit.site.timeline import FONT, WIDTH, fit, render_trace, text_width
 
 
 @pytest.fixture(scope="module")
@@ -25,23 +25,29 @@ def exercise_1() -> dict:
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_exercise_1_tells_the_story(exercise_1: dict, language: str) -> None:
+    published: dict[str, str] = {}
+
+    def publish(name: str, text: str) -> str:
+        published[name] = text
+        return f"../assets/lessonkit/{name}"
+
     figure = BeautifulSoup(
-        render_trace(exercise_1, language=language, method="spawn", ident="t1"), "html.parser"
+        render_trace(exercise_1, language=language, method="spawn", publish=publish), "html.parser"
     )
-    svg = figure.select_one("svg")
-    assert svg["role"] == "img" and svg["aria-labelledby"] == "t1"
-    assert "spawn" in svg.select_one("title#t1").get_text()
-    rows = [text.get_text() for text in svg.select("text")]
+    image = figure.select_one("img.lessonkit-timeline")
+    [(name, text)] = published.items()
+    assert image["src"] == f"../assets/lessonkit/{name}" and image["loading"] == "lazy"
+    svg = BeautifulSoup(text, "html.parser").select_one("svg")
+    assert "spawn" in image["alt"] and svg.select_one("title").get_text() == image["alt"]
+    rows = [row.get_text() for row in svg.select("text")]
     killed = "Process-1 terminated (code -15)" if language == "en" else "Process-1 被终止（退出码 -15）"
     assert any(killed in row for row in rows), rows
     assert any(("Process-2: end456" if language == "en" else "Process-2：end456") in row for row in rows)
-    assert any(
-        ("MainProcess: main-------" if language == "en" else "MainProcess：main-------") in row
-        for row in rows
-    )
+    main_line = "MainProcess: main-------" if language == "en" else "MainProcess：main-------"
+    assert any(main_line in row for row in rows)
     assert len(svg.select("path.lk-killed")) == 1, "one cross: the terminated daemon"
     assert svg.select_one("path.lk-wait") is not None, "the main process's join wait is drawn"
-    words = [item.get_text() for item in figure.select("details.lessonkit-trace-text li")]
+    words = figure.select_one("details.lessonkit-trace-text p").get_text().split("\n")
     assert len(words) == len(exercise_1["events"])
 
 
@@ -49,7 +55,7 @@ def test_long_text_is_cut_to_the_width() -> None:
     assert fit("short", 100) == "short"
     cut = fit("子进程1 is running " * 10, 200)
     assert cut.endswith("…") and text_width(cut) <= 200
-    assert text_width("主") == 2 * text_width("a") / 0.56 * 0.5
+    assert text_width("主") == FONT and text_width("a") < FONT / 1.5, "a wide character counts double"
 
 
 def test_every_tab_of_the_lesson_has_its_timeline_and_words(built_site: Path) -> None:
@@ -57,13 +63,12 @@ def test_every_tab_of_the_lesson_has_its_timeline_and_words(built_site: Path) ->
         soup = BeautifulSoup((built_site / page).read_text(encoding="utf-8"), "html.parser")
         tabs = soup.select(".lessonkit-runs .tabbed-block")
         assert len(tabs) == 15
-        ids = set()
         for tab in tabs:
-            svg = tab.select_one("svg.lessonkit-timeline")
-            assert svg is not None and int(svg["width"]) == WIDTH
-            ids.add(svg["aria-labelledby"])
-            assert tab.select_one("details.lessonkit-trace-text ol li") is not None
+            image = tab.select_one("img.lessonkit-timeline")
+            assert image is not None and int(image["width"]) == WIDTH and image["alt"]
+            drawn = (built_site / page).parent / image["src"]
+            assert drawn.resolve().is_file() and drawn.read_text(encoding="utf-8").startswith("<svg")
+            assert tab.select_one("details.lessonkit-trace-text p").get_text().strip()
             gutter = tab.select(".highlight pre .lk-by")
             shown = tab.select_one(".highlight pre").get_text().rstrip("\n").split("\n")
             assert len(gutter) == len(shown), "every line of the shown output names its process"
-        assert len(ids) == 15, "each picture's accessible name is its own"

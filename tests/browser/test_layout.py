@@ -45,12 +45,14 @@ def test_each_timeline_shows_in_its_tab_named_and_within_a_phone_screen(phone, p
     for tabs in tab_sets.all():
         for label in tabs.locator(".tabbed-labels > label").all():
             label.click()
-            timeline = tabs.locator(".tabbed-block:visible svg.lessonkit-timeline")
-            assert timeline.count() == 1 and timeline.is_visible()
-            name = phone.evaluate(
-                "svg => document.getElementById(svg.getAttribute('aria-labelledby')).textContent",
-                timeline.element_handle(),
+            timeline = tabs.locator(".tabbed-block:visible img.lessonkit-timeline")
+            assert timeline.count() == 1
+            timeline.scroll_into_view_if_needed()
+            phone.wait_for_function(
+                "image => image.complete && image.naturalWidth > 0", arg=timeline.element_handle()
             )
+            assert timeline.is_visible()
+            name = timeline.get_attribute("alt")
             assert label.inner_text().strip() in name, name
             box = timeline.bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= width, "the picture fits the screen"

@@ -109,6 +109,8 @@ class FenceContext:
     """The tokens of every fence rendered since the plugin last cleared this set."""
     outcomes: OutcomesReport | None = None
     """Where each rendered block's outcomes are collected, for ``outcomes.json``."""
+    publish: Callable[[str, str], str] | None = None
+    """Stores a file of the site being built (name, text) and returns its URL from the page."""
 
 
 def _tail(output: str) -> str:
@@ -292,7 +294,14 @@ def _run_code(
     )
     if context.outcomes is not None:
         context.outcomes.add(block)
-    return render_block(block, samples, context.language_for(), mask=judging.mask, claim=judging.claim)
+    return render_block(
+        block,
+        samples,
+        context.language_for(),
+        mask=judging.mask,
+        claim=judging.claim,
+        publish=context.publish,
+    )
 
 
 def _run_adapter(code: str, *, html: str, **_markdown_exec_options: Any) -> str:

@@ -28,7 +28,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
-from mkdocs.utils import meta
+from mkdocs.utils import get_relative_url, meta
 
 from lessonkit.results.outcomes import OutcomesReport
 from lessonkit.running.cache import ResultCache
@@ -45,6 +45,9 @@ from lessonkit.site.pages import FenceSite, fence_token, locate_fences, mark_fen
 log = get_plugin_logger(__name__)
 
 PYTHON_FENCES = ("python", "py")
+
+ASSETS_DIR = "assets/lessonkit"
+"""Where the files lessonkit draws (timelines) go, in each language's site."""
 
 OUTCOMES_FILE = "outcomes.json"
 """Written at the site root: every block's outcomes, the data behind the counts on the pages."""
@@ -81,6 +84,8 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self.context: FenceContext | None = None
         self._discovered_pages: dict[tuple[object, ...], FenceRecorder] = {}
         self._page_path_now: str | None = None
+        self._assets: list[dict[str, str]] = []
+        """Files drawn while rendering, one dict per (nested) build, written when it ends."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Remember the command; also makes ``mkdocs serve`` keep this instance, and its results."""
@@ -156,6 +161,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
                 site_for=self._site,
                 language_for=self._language,
                 read_claim=self._read_claim,
+                publish=self._publish,
             )
         self.context.executor = self.executor
         self.context.defaults = self.defaults
@@ -170,6 +176,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         """Count nested builds: mkdocs-static-i18n builds the other languages from inside the first."""
         self.depth += 1
+        self._assets.append({})
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         """Discover every executed block of every page in every built language, check them, start them.
@@ -337,7 +344,11 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
 
     @event_priority(-150)  # after mkdocs-static-i18n (-100) has run the other languages' builds
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """After the outermost build: check that discovery and rendering agree, report, prune."""
+        """After the outermost build: check that discovery and rendering agree, report, prune.
+
+        After every build, the outermost and each language's: write the files it drew.
+        """
+        self._write_assets(Path(config.site_dir))
         self.depth -= 1
         if self.depth > 0:
             return
@@ -356,6 +367,24 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             removed = self.executor.cache.prune(self.batch_keys | self.executor.used)
             if removed:
                 log.info(f"pruned {removed} stored results that no page uses any more")
+
+    def _publish(self, name: str, text: str) -> str:
+        """Keep a drawn file for this build's site; return its URL from the page being rendered."""
+        if self._assets:
+            self._assets[-1][name] = text
+        page_url = self.page.url if self.page is not None else ""
+        return get_relative_url(f"{ASSETS_DIR}/{name}", page_url)
+
+    def _write_assets(self, site_dir: Path) -> None:
+        if not self._assets:
+            return
+        assets = self._assets.pop()
+        if not assets:
+            return
+        directory = site_dir / ASSETS_DIR
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, text in assets.items():
+            (directory / name).write_text(text, encoding="utf-8")
 
     def _write_outcomes(self, site_dir: Path) -> None:
         """Write ``outcomes.json``: every rendered block's outcomes, in page and line order."""
@@ -387,6 +416,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         """Cancel queued runs and reset the depth, so the next build (``mkdocs serve``) starts afresh."""
         self.depth = 0
         self.batch = None
+        self._assets = []
         if self.executor is not None:
             self.executor.cancel_pending()
 

@@ -13,10 +13,9 @@ conversion, so no extension (snippet includes, attribute lists, raw HTML) ever s
 
 from __future__ import annotations
 
-import hashlib
 import html
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from textwrap import indent
 
@@ -197,12 +196,10 @@ def _owners(outcomes: MethodOutcomes) -> list[tuple[str, int] | None] | None:
     return [(name, lanes[name]) if name in lanes else None for name in prints]
 
 
-def _timeline(block: BlockOutcomes, outcomes: MethodOutcomes, language: str) -> str:
-    if outcomes.trace is None:
+def _timeline(outcomes: MethodOutcomes, language: str, publish: Callable[[str, str], str] | None) -> str:
+    if outcomes.trace is None or publish is None:
         return ""
-    where = f"{block.page}:{block.line}:{outcomes.method}".encode()
-    ident = f"lessonkit-timeline-{hashlib.sha1(where).hexdigest()[:10]}"
-    return render_trace(outcomes.trace, language=language, method=outcomes.method, ident=ident)
+    return render_trace(outcomes.trace, language=language, method=outcomes.method, publish=publish)
 
 
 @dataclass
@@ -236,6 +233,7 @@ def render_block(
     *,
     mask: Mask = Mask(),  # noqa: B008 - frozen, so a safe default
     claim: str | None = None,
+    publish: Callable[[str, str], str] | None = None,
 ) -> RenderedRuns:
     """Return one content tab per start method, then the claim box, outputs held apart.
 
@@ -245,6 +243,8 @@ def render_block(
         language: ``zh`` or ``en``.
         mask: The block's mask, to mark differing lines as outcomes were grouped.
         claim: The output the lesson claims, if the block names one.
+        publish: Stores a file of the site and returns its URL from the page; without it,
+            no timeline is drawn.
     """
     rendered = RenderedRuns(markdown="")
     tabs = []
@@ -253,7 +253,7 @@ def render_block(
         fragment = (
             render_output(outcomes.shown.output, language, _owners(outcomes))
             + caption(shown, language, outcomes)
-            + _timeline(block, outcomes, language)
+            + _timeline(outcomes, language, publish)
             + render_other_outcomes(outcomes, mask, language)
         )
         tabs.append(f'=== "{outcomes.method}"\n\n{indent(rendered.hold(fragment), "    ")}\n')

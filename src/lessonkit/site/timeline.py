@@ -12,14 +12,18 @@ right, which names the process, so nothing needs a legend:
 - consecutive lines printed by one process share a row (``+N lines``).
 
 Rows are in time order, each with its time; they are evenly spaced, so the picture is
-not to scale, and its caption says so. No JavaScript: it is plain inline SVG coloured by
-the page's stylesheet (``lk-lane-N`` classes), so it follows the light and dark palettes.
+not to scale, and its caption says so. No JavaScript: it is a standalone SVG file shown
+with ``<img loading="lazy">``, so a page of fifteen pictures stays light (each is one
+element, fetched only when its tab is shown). It carries its own colours for the light
+palette; the page's stylesheet inverts it for the dark one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +38,21 @@ FONT = 11.0
 BURST = 0.05
 """Seconds within which consecutive lines of one process share a row (a traceback's lines)."""
 COLOURS = 6
-"""Lane colours in the stylesheet; lanes past that reuse them (the rows name the process)."""
+"""Lane colours; lanes past that reuse them (the rows name the process)."""
+
+LANE_COLOURS = ("#455a64", "#c2185b", "#1565c0", "#2e7d32", "#bf360c", "#6a1b9a")
+"""The same colours as the output gutters' in lessonkit.css (light palette)."""
+
+STYLE = (
+    "text{font:11px system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans CJK SC',sans-serif;fill:#1f2328}"
+    ".lk-lane{fill:none;stroke-width:2.5}.lk-helper{stroke-width:1}"
+    ".lk-killed{fill:none;stroke-width:2}"
+    ".lk-wait{fill:none;stroke:#fff;stroke-width:3;stroke-dasharray:3 3}"
+    + "".join(
+        f".lk-lane-{n}{{stroke:{colour}}}.lk-mark.lk-lane-{n}{{fill:{colour};stroke:none}}"
+        for n, colour in enumerate(LANE_COLOURS)
+    )
+)
 
 _WORDS = {
     "en": {
@@ -50,7 +68,7 @@ _WORDS = {
         "print_unknown": "?: {text}",
         "join_begin": "{process} waits for {child} (join)",
         "join_end": "{child} done, {process} goes on",
-        "terminate_main_end": "{process} ends: daemon {child} terminated",
+        "terminate_main_end": "{process} done: stops daemon {child}",
         "terminate_call": "{process} calls {how} on {child}",
         "exit": "{process} exits, code {code}",
         "exit_signal": "{process} terminated (code {code})",
@@ -80,7 +98,7 @@ _WORDS = {
 
 def text_width(text: str, size: float = FONT) -> float:
     """Estimate *text*'s width in SVG units: wide (CJK) characters count double."""
-    return sum(size if unicodedata.east_asian_width(c) in "WF" else size * 0.56 for c in text)
+    return sum(size if unicodedata.east_asian_width(c) in "WF" else size * 0.6 for c in text)
 
 
 def fit(text: str, room: float, size: float = FONT) -> str:
@@ -170,14 +188,13 @@ def _rows(trace: dict[str, Any], language: str) -> list[_Row]:
     return rows
 
 
-def render_timeline(trace: dict[str, Any], *, language: str, method: str, ident: str) -> str:
-    """Return the timeline of one traced run as inline SVG, with its text alternative.
+def render_timeline(trace: dict[str, Any], *, language: str, method: str) -> str:
+    """Return the timeline of one traced run as a standalone SVG document.
 
     Parameters:
         trace: The run's ``trace``, as in ``outcomes.json``.
         language: ``zh`` or ``en``.
-        method: The start method, for the picture's accessible name.
-        ident: A page-unique id for the picture's title.
+        method: The start method, for the picture's title.
     """
     words = _WORDS[language]
     rows = _rows(trace, language)
@@ -206,9 +223,10 @@ def render_timeline(trace: dict[str, Any], *, language: str, method: str, ident:
         waits.append((lane, begin, len(rows) - 1))
     x_of = [8 + LANE * lane + LANE / 2 for lane in range(len(lanes))]
     parts = [
-        f'<svg class="lessonkit-timeline" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-        f'role="img" aria-labelledby="{ident}">',
-        f'<title id="{ident}">{html.escape(words["title"].format(method=method))}</title>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
+        f'width="{WIDTH}" height="{height}">',
+        f"<title>{html.escape(words['title'].format(method=method))}</title>",
+        f"<style>{STYLE}</style>",
     ]
     for lane in range(len(lanes)):
         begin = first.get(lane, 0)
@@ -238,7 +256,7 @@ def render_timeline(trace: dict[str, Any], *, language: str, method: str, ident:
         if marks or crosses:
             parts.append(f'<path class="lk-mark {colour}" d="{"".join(marks)}"/>')
         if crosses:
-            parts.append(f'<path class="lk-killed {colour}" d="{"".join(crosses)}"/>')
+            parts.append(f'<path class="lk-killed {colour}" d="{"".join(crosses)}" stroke-linecap="round"/>')
     if waits:
         dashes = "".join(f"M{x_of[lane]:.1f} {y_of[begin]}V{y_of[end]}" for lane, begin, end in waits)
         parts.append(f'<path class="lk-wait" d="{dashes}"/>')
@@ -251,14 +269,29 @@ def render_timeline(trace: dict[str, Any], *, language: str, method: str, ident:
     return "".join(parts)
 
 
-def render_trace(trace: dict[str, Any], *, language: str, method: str, ident: str) -> str:
-    """Return the timeline figure: the SVG, its caption, and the events in words, folded."""
+def render_trace(
+    trace: dict[str, Any], *, language: str, method: str, publish: Callable[[str, str], str]
+) -> str:
+    """Return the timeline figure (a lazy ``<img>``), its caption, and the events in words, folded.
+
+    Parameters:
+        trace: The run's ``trace``.
+        language: ``zh`` or ``en``.
+        method: The start method.
+        publish: Stores a file of the site (its name, its text) and returns its URL from the page.
+    """
     words = _WORDS[language]
-    items = "".join(f"<li>{html.escape(sentence)}</li>" for sentence in describe_events(trace, language))
+    svg = render_timeline(trace, language=language, method=method)
+    name = f"timeline-{hashlib.sha256(svg.encode()).hexdigest()[:16]}.svg"
+    url = publish(name, svg)
+    title = words["title"].format(method=method)
+    height = svg.split('height="', 1)[1].split('"', 1)[0]
+    sentences = "\n".join(describe_events(trace, language))
     return (
         '<figure class="lessonkit-figure">'
-        + render_timeline(trace, language=language, method=method, ident=ident)
-        + f"<figcaption>{html.escape(words['caption'])}</figcaption></figure>"
-        + f'<details class="lessonkit-trace-text"><summary>{html.escape(words["in_words"])}</summary>'
-        + f"<ol>{items}</ol></details>"
+        f'<img class="lessonkit-timeline" src="{html.escape(url)}" alt="{html.escape(title)}" '
+        f'width="{WIDTH}" height="{height}" loading="lazy" decoding="async">'
+        f"<figcaption>{html.escape(words['caption'])}</figcaption></figure>"
+        f'<details class="lessonkit-trace-text"><summary>{html.escape(words["in_words"])}</summary>'
+        f"<p>{html.escape(sentences)}</p></details>"
     )
