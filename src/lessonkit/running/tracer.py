@@ -102,6 +102,27 @@ class TracedStream:
         return iter(self._lessonkit_stream)
 
 
+def _traced(original, before=None, after=None):
+    """Return *original* (a method) with *before* called first and *after* with its result.
+
+    An error from *original* goes on with this file's frames removed from its traceback.
+    """
+
+    def method(self, *args, **kwargs):
+        if before is not None:
+            before(self)
+        try:
+            result = original(self, *args, **kwargs)
+        except BaseException as error:
+            _strip(error)
+            raise
+        if after is not None:
+            after(self, result)
+        return result
+
+    return method
+
+
 def _role():
     argv = getattr(_sys, "orig_argv", _sys.argv)
     code = argv[argv.index("-c") + 1] if "-c" in argv[:-1] else ""
@@ -159,66 +180,35 @@ def install():
     # A child's bootstrap empties the set of children; this runs right after, in the child.
     util.register_after_fork(_TOKEN, lambda _token: _watch_children())
     base = process.BaseProcess
-    original = {name: getattr(base, name) for name in ("start", "join", "terminate", "kill", "_bootstrap")}
     ended = [False]
 
-    def start(self):
-        try:
-            original["start"](self)
-        except BaseException as error:
-            _strip(error)
-            raise
-        _emit("start", child=self.name, child_pid=self.pid, daemon=bool(self.daemon), by=_current())
+    def calls(self, **fields):
+        return {"child": self.name, "at_exit": bool(util._exiting), "by": _current(), **fields}
 
-    def join(self, timeout=None):
-        _emit("join", child=self.name, phase="begin", at_exit=bool(util._exiting), by=_current())
-        try:
-            original["join"](self, timeout)
-        except BaseException as error:
-            _strip(error)
-            raise
-        _emit(
-            "join",
-            child=self.name,
-            phase="end",
-            exitcode=self.exitcode,
-            at_exit=bool(util._exiting),
-            by=_current(),
-        )
-
-    def terminate(self):
-        _emit("terminate", child=self.name, at_exit=bool(util._exiting), by=_current())
-        try:
-            original["terminate"](self)
-        except BaseException as error:
-            _strip(error)
-            raise
-
-    def kill(self):
-        _emit("kill", child=self.name, at_exit=bool(util._exiting), by=_current())
-        try:
-            original["kill"](self)
-        except BaseException as error:
-            _strip(error)
-            raise
-
-    def _bootstrap(self, parent_sentinel=None):
-        _emit("bootstrap", name=self.name, daemon=bool(self.daemon), ppid=_os.getppid())
-        try:
-            code = original["_bootstrap"](self, parent_sentinel)
-        except BaseException as error:
-            _strip(error)
-            raise
-        _emit("exit", name=self.name, exitcode=code)
-        return code
+    base.start = _traced(
+        base.start,
+        after=lambda self, _: _emit(
+            "start", child=self.name, child_pid=self.pid, daemon=bool(self.daemon), by=_current()
+        ),
+    )
+    base.join = _traced(
+        base.join,
+        before=lambda self: _emit("join", **calls(self, phase="begin")),
+        after=lambda self, _: _emit("join", **calls(self, phase="end", exitcode=self.exitcode)),
+    )
+    base.terminate = _traced(base.terminate, before=lambda self: _emit("terminate", **calls(self)))
+    base.kill = _traced(base.kill, before=lambda self: _emit("kill", **calls(self)))
+    base._bootstrap = _traced(
+        base._bootstrap,
+        before=lambda self: _emit("bootstrap", name=self.name, daemon=bool(self.daemon), ppid=_os.getppid()),
+        after=lambda self, code: _emit("exit", name=self.name, exitcode=code),
+    )
 
     def main_end():
         if not ended[0] and process.current_process().name == "MainProcess" and role == "main":
             ended[0] = True
             _emit("main_end")
 
-    base.start, base.join, base.terminate, base.kill = start, join, terminate, kill
-    base._bootstrap = _bootstrap
     # multiprocessing.util registered its exit handler on import, just above; one registered
     # after it runs before it: the moment the main code is done and before daemons are stopped.
     _atexit.register(main_end)
