@@ -19,20 +19,14 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from daemon_invariants import INVARIANTS
 from support import ROOT
 
-from lessonkit.results.checks import TRACEBACK_MARKER
 from lessonkit.results.outcomes import abridge_tracebacks, trimmed
 
 SNIPPETS = ROOT / "snippets/daemon"
 ORIGINAL = SNIPPETS / "original"
-LESSON = [
-    "daemon_join",
-    "daemon_child_no_join",
-    "daemon_child_join",
-    "exercise_daemon_killed",
-    "exercise_join_daemon",
-]
+LESSON = list(INVARIANTS)
 PAGES = ("docs/daemon.md", "docs/daemon.en.md")
 METHODS = ["fork", "spawn", "forkserver"]
 SAMPLES = 20
@@ -74,49 +68,9 @@ def check_every_run(outcomes: dict, name: str, claim: Callable[[list[str]], None
 # -- invariants: true in every run -------------------------------------------------------------
 
 
-def test_join_waits_for_the_daemon_to_print(outcomes: dict) -> None:
-    def claim(out: list[str]) -> None:
-        assert out == ["子进程1 is running", "主"]
-
-    check_every_run(outcomes, "daemon_join", claim)
-
-
-def test_a_daemon_without_join_never_reaches_its_child(outcomes: dict) -> None:
-    def claim(out: list[str]) -> None:
-        assert out.count("主") == 1
-        assert set(out) <= {"主", "子进程1 is running"}
-        assert not any("子进程2" in line or TRACEBACK_MARKER in line for line in out)
-
-    check_every_run(outcomes, "daemon_child_no_join", claim)
-
-
-def test_a_daemon_may_not_have_children(outcomes: dict) -> None:
-    def claim(out: list[str]) -> None:
-        assert out[0] == "子进程1 is running"
-        assert "AssertionError: daemonic processes are not allowed to have children" in out
-        assert out[-1] == "主", "the main process still prints 主 after the child's traceback"
-        assert not any("子进程2" in line for line in out)
-
-    check_every_run(outcomes, "daemon_child_join", claim)
-
-
-def test_exercise_1_the_daemon_is_killed_before_end123(outcomes: dict) -> None:
-    def claim(out: list[str]) -> None:
-        assert "end123" not in out
-        assert out[-1] == "end456"
-        assert out.count("main-------") == 1 and out.count("456") == 1
-        assert set(out) <= {"123", "456", "main-------", "end456"}
-
-    check_every_run(outcomes, "exercise_daemon_killed", claim)
-
-
-def test_exercise_2_join_orders_end123_main_end456(outcomes: dict) -> None:
-    def claim(out: list[str]) -> None:
-        assert out.index("123") < out.index("end123") < out.index("main-------") < out.index("end456")
-        assert out.index("456") < out.index("end456")
-        assert sorted(out) == sorted(original_claim("exercise_join_daemon").splitlines())
-
-    check_every_run(outcomes, "exercise_join_daemon", claim)
+@pytest.mark.parametrize("name", list(INVARIANTS))
+def test_what_is_guaranteed_holds_in_every_published_run(outcomes: dict, name: str) -> None:
+    check_every_run(outcomes, name, INVARIANTS[name])
 
 
 # -- the claims: every lesson program has one, judged on every page ---------------------------

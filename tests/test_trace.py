@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from daemon_invariants import INVARIANTS
 from support import ROOT
 
 from lessonkit.results.trace import build_trace
@@ -104,18 +105,41 @@ def test_the_daemon_s_traceback_is_its_own_and_never_names_the_tracer(traced, me
     assert process(trace, "Process-1")["exitcode"] == 1
 
 
-@pytest.mark.parametrize("name", ["daemon_join", "daemon_child_join"])
-@pytest.mark.parametrize("method", METHODS, ids=lambda m: m.value)
-def test_tracing_does_not_change_what_a_program_prints(name: str, method: StartMethod) -> None:
-    """These two examples print the same in every run, so one run of each is compared exactly.
+SAMPLES_EACH_WAY = 3
 
-    The racy examples are checked by the lesson tests: the site's build traces every run,
-    and every invariant holds in all of them.
+
+@pytest.fixture(scope="module")
+def on_and_off() -> dict[tuple[str, StartMethod, bool], list[ExampleResult]]:
+    """Every lesson example, under every method, run 3 times untraced and 3 times traced, interleaved."""
+    jobs = [
+        (name, method, trace)
+        for _ in range(SAMPLES_EACH_WAY)
+        for name in INVARIANTS
+        for method in METHODS
+        for trace in (False, True)
+    ]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(lambda job: run(*job), jobs))
+    runs: dict[tuple[str, StartMethod, bool], list[ExampleResult]] = {}
+    for job, result in zip(jobs, results, strict=True):
+        runs.setdefault(job, []).append(result)
+    return runs
+
+
+@pytest.mark.parametrize("name", list(INVARIANTS))
+@pytest.mark.parametrize("method", METHODS, ids=lambda m: m.value)
+def test_tracing_does_not_change_what_a_program_prints(on_and_off, name: str, method: StartMethod) -> None:
+    """Every run, traced or not, keeps the lesson's guarantees; the examples without a race print the same.
+
+    How often a race goes one way is not compared: load changes it, and the build's counts show it.
     """
-    plain, traced_run = run(name, method, trace=False), run(name, method, trace=True)
-    assert plain.trace == () and traced_run.trace != ()
-    assert traced_run.output == plain.output
-    assert traced_run.returncode == plain.returncode == 0
+    plain, traced_runs = on_and_off[name, method, False], on_and_off[name, method, True]
+    assert all(r.trace == () for r in plain) and all(r.trace != () for r in traced_runs)
+    for result in plain + traced_runs:
+        assert result.returncode == 0, result.output
+        INVARIANTS[name](result.output.splitlines())
+    if name in ("daemon_join", "daemon_child_join"):  # no race: one possible output
+        assert {r.output for r in traced_runs} == {r.output for r in plain}
 
 
 STREAMS = """
@@ -151,6 +175,36 @@ def test_a_program_that_uses_or_replaces_sys_stdout_still_works() -> None:
     printed = [(e["process"], e["text"]) for e in trace["events"] if e["kind"] == "print"]
     assert printed[0] == ("MainProcess", lines[0])
     assert printed[1] == (None, lines[1]), "written around the text stream: not attributed, still shown"
+
+
+MANAGER = """
+from multiprocessing import Manager, Process
+
+
+def add(shared):
+    shared.append("from the child")
+
+
+if __name__ == "__main__":
+    with Manager() as manager:
+        shared = manager.list()
+        p = Process(target=add, args=(shared,))
+        p.start()
+        p.join()
+        print(list(shared))
+"""
+
+
+@pytest.mark.parametrize("method", METHODS, ids=lambda m: m.value)
+def test_a_manager_s_server_is_a_helper_not_a_child(method: StartMethod) -> None:
+    result = run_example(MANAGER, start_method=method, timeout=60, filename="manager.py", trace=True)
+    assert result.output == "['from the child']\n"
+    trace = build_trace(result.trace, result.returncode, result.output)
+    roles = {p["name"]: p["role"] for p in trace["processes"]}
+    assert roles["SyncManager-1"] == "helper"
+    assert roles["Process-2"] == "child"
+    if method is StartMethod.FORKSERVER:
+        assert roles["forkserver"] == "helper"
 
 
 def test_a_forged_trace_line_is_skipped() -> None:

@@ -120,12 +120,12 @@ class _TraceBuilder:
             child = str(event.get("child"))
             if isinstance(event.get("child_pid"), int):
                 self.names[event["child_pid"]] = child
-            self._process(child, "child", daemon=bool(event.get("daemon")))
+            self._process(child, self._child_role(event), daemon=bool(event.get("daemon")))
             self._event(t, self._name(pid), "start", child=child, daemon=bool(event.get("daemon")))
         elif kind == "bootstrap":
             name = str(event.get("name"))
             self.names[pid] = name
-            self._process(name, "child", daemon=bool(event.get("daemon")))
+            self._process(name, self._child_role(event), daemon=bool(event.get("daemon")))
         elif kind == "write" and isinstance(event.get("text"), str):
             self._write(pid, str(event.get("stream", "stdout")), event["text"], t)
         elif kind == "join":
@@ -145,6 +145,11 @@ class _TraceBuilder:
             self._flush(pid, t)
             self.processes[name]["exitcode"] = event.get("exitcode")
             self._event(t, name, "exit", exitcode=event.get("exitcode"))
+
+    @staticmethod
+    def _child_role(event: dict[str, Any]) -> str:
+        """A started process is a helper when it is a ``Manager``'s server, else a child."""
+        return "helper" if event.get("helper") == "manager" else "child"
 
     def _write(self, pid: int, stream: str, text: str, t: int) -> None:
         """Split what a process wrote into lines; a line counts when its newline is written."""

@@ -11,6 +11,7 @@ Each event is one JSON line, written with a single ``os.write`` to a file opened
 
 - ``process``: an interpreter started (``role``: main, child, forkserver, resource_tracker);
 - ``bootstrap`` / ``exit``: a ``multiprocessing`` child began its target / returned, with its exit code;
+  ``start`` and ``bootstrap`` say ``helper: "manager"`` for a ``Manager``'s server process;
 - ``write``: text written to ``sys.stdout`` or ``sys.stderr``;
 - ``start``, ``join`` (begin, end), ``terminate``, ``kill``: calls on a ``Process``, and who made them;
 - ``reaped``: a parent learnt that a child ended, and its exit code (the only record of a
@@ -132,6 +133,17 @@ def _role():
     return "child" if "spawn_main" in code else "main"
 
 
+def _helper(process):
+    """``"manager"`` for the process a ``Manager`` starts to serve its objects, else None."""
+    target = getattr(process, "_target", None)
+    if (
+        getattr(target, "__name__", "") == "_run_server"
+        and getattr(target, "__module__", "") == "multiprocessing.managers"
+    ):
+        return "manager"
+    return None
+
+
 def _current():
     from multiprocessing import process
 
@@ -185,10 +197,20 @@ def install():
     def calls(self, **fields):
         return {"child": self.name, "at_exit": bool(util._exiting), "by": _current(), **fields}
 
+    def remember_helper(self):
+        # start() drops the target once the process runs: look at it before.
+        self._lessonkit_helper = _helper(self)
+
     base.start = _traced(
         base.start,
+        before=remember_helper,
         after=lambda self, _: _emit(
-            "start", child=self.name, child_pid=self.pid, daemon=bool(self.daemon), by=_current()
+            "start",
+            child=self.name,
+            child_pid=self.pid,
+            daemon=bool(self.daemon),
+            helper=getattr(self, "_lessonkit_helper", None),
+            by=_current(),
         ),
     )
     base.join = _traced(
@@ -200,7 +222,9 @@ def install():
     base.kill = _traced(base.kill, before=lambda self: _emit("kill", **calls(self)))
     base._bootstrap = _traced(
         base._bootstrap,
-        before=lambda self: _emit("bootstrap", name=self.name, daemon=bool(self.daemon), ppid=_os.getppid()),
+        before=lambda self: _emit(
+            "bootstrap", name=self.name, daemon=bool(self.daemon), helper=_helper(self), ppid=_os.getppid()
+        ),
         after=lambda self, code: _emit("exit", name=self.name, exitcode=code),
     )
 
