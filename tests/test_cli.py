@@ -43,7 +43,7 @@ def test_run_names_a_missing_snippet() -> None:
 def test_run_rejects_a_bad_timeout() -> None:
     result = lessonkit("run", "snippets/daemon/daemon_join.py", "--timeout", "soon")
     assert result.returncode == 2
-    assert 'timeout="soon" is not a number of seconds' in result.stderr
+    assert "--timeout soon is not a number of seconds" in result.stderr
 
 
 def test_run_applies_limits_and_rejects_bad_ones(tmp_path: Path) -> None:
@@ -76,7 +76,9 @@ def test_run_with_samples_prints_each_outcome_with_its_count(tmp_path: Path) -> 
     assert "--- outcome 1: seen in 3 of 3 runs" in masked.stdout
     assert "printed by 3 of 3 runs" in masked.stdout, "a claim is masked the same way"
     bad = lessonkit("run", str(snippet), "--samples", "0")
-    assert bad.returncode == 2 and '--samples "0" must be from 1 to 200' in bad.stderr
+    assert bad.returncode == 2 and "--samples 0 must be from 1 to 200" in bad.stderr
+    bad_mask = lessonkit("run", str(snippet), "--mask", "(pid")
+    assert bad_mask.returncode == 2 and "--mask (pid is not a valid regular expression" in bad_mask.stderr
 
 
 def test_run_with_trace_says_what_each_process_did() -> None:

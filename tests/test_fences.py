@@ -17,6 +17,7 @@ import markdown
 import pytest
 from bs4 import BeautifulSoup
 from support import ROOT, copy_project, mkdocs_build
+from test_runner_features import ASK, BOOTSTRAP_ERROR, NO_MAIN_GUARD, PROGRESS
 
 from lessonkit.running.executor import Executor
 from lessonkit.running.options import RunDefaults
@@ -105,6 +106,21 @@ raise SystemExit("{where} was executed, but MkDocs never publishes it")
 ```
 """
 
+FEATURES = """# Features {#features}
+
+```python exec="on" expect="RuntimeError" expect_methods="spawn forkserver"
+--8<-- "demo/no_guard.py"
+```
+
+```python exec="on" start_methods="fork"
+--8<-- "demo/progress.py"
+```
+
+```python exec="on" start_methods="spawn" stdin="Ada\\n36"
+--8<-- "demo/ask.py"
+```
+"""
+
 SOLO = """# Solo {#solo}
 
 ```python exec="on" start_methods="fork"
@@ -139,6 +155,9 @@ def _project(tmp_path: Path) -> Path:
     for name in ("literal.md", "literal.en.md"):
         (docs / name).write_text(LITERAL, encoding="utf-8")
     (docs / "solo.md").write_text(SOLO, encoding="utf-8")
+    (docs / "features.md").write_text(FEATURES, encoding="utf-8")
+    for name, code in (("no_guard", NO_MAIN_GUARD), ("progress", PROGRESS), ("ask", ASK)):
+        (project / f"snippets/demo/{name}.py").write_text(code, encoding="utf-8")
     (docs / ".drafts").mkdir()
     (docs / ".drafts/draft.md").write_text(NEVER_RUN.format(where="a draft"), encoding="utf-8")
     (docs / "excluded.md").write_text(NEVER_RUN.format(where="an excluded page"), encoding="utf-8")
@@ -164,7 +183,8 @@ def _outputs(page: Path) -> list[str]:
 def test_discovery_runs_every_form_superfences_executes_exactly_once(forms_site: tuple[Path, str]) -> None:
     site, log = forms_site
     # 7 forms + the literal block + the solo page, under fork only; the en pages reuse the same runs.
-    assert "lessonkit: ran 9 examples (0 cached; 9 runs in all)" in log, log
+    # The features page adds 3 blocks: one under the three start methods, two under one (5 examples).
+    assert "lessonkit: ran 14 examples (0 cached; 14 runs in all)" in log, log
     assert "while rendering" not in log, "a block ran that discovery had not found"
     for page in ("forms/index.html", "en/forms/index.html"):
         assert [output.strip() for output in _outputs(site / page)] == FORM_OUTPUTS
@@ -204,6 +224,17 @@ def test_a_page_without_a_translation_gets_captions_in_the_language_built(
     assert "start method fork" in en.select_one(".lessonkit-caption").get_text()
 
 
+def test_the_runner_features_work_from_a_fence(forms_site: tuple[Path, str]) -> None:
+    """expect_methods, screen-faithful output and stdin, as a page uses them."""
+    site, _ = forms_site
+    tabs = _outputs(site / "features/index.html")
+    no_guard, progress, ask = tabs[:3], tabs[3], tabs[4]
+    assert no_guard[0] == "the child runs\nmain is done\n", "fork: the normal rules, and they hold"
+    assert all(BOOTSTRAP_ERROR in tab for tab in no_guard[1:])
+    assert progress == "progress 100%\ntab\tstays, and so does this line\n"
+    assert ask == "name? Ada\nage? 36\nhello Ada, 36\n"
+
+
 BAD_FENCES = """# Bad
 
 ```python exec="on" width="wide"
@@ -236,6 +267,14 @@ print("a pattern that does not compile")
 print("a claim file that does not exist")
 ```
 
+```python exec="on" expect_methods="spawn"
+print("expect_methods without expect or returncode")
+```
+
+```python exec="on" screen="maybe"
+print("neither on nor off")
+```
+
 ```python exec="on"
 print("the fine block after them")
 ```
@@ -248,7 +287,7 @@ def test_bad_options_fail_the_build_before_anything_runs(tmp_path: Path) -> None
     result = mkdocs_build(project, tmp_path / "site", env={"LESSONKIT_CACHE_DIR": str(tmp_path / "cache")})
     log = result.stderr
     assert result.returncode != 0
-    assert "7 executed block(s) have options lessonkit cannot use; nothing was run" in log, log[-3000:]
+    assert "9 executed block(s) have options lessonkit cannot use; nothing was run" in log, log[-3000:]
     assert "docs/bad.md:3: markdown-exec cannot read this fence's options" in log
     assert "docs/bad.md:7: option html is not allowed" in log
     assert "docs/bad.md:11: unknown option timout (did you mean timeout?)" in log
@@ -258,6 +297,8 @@ def test_bad_options_fail_the_build_before_anything_runs(tmp_path: Path) -> None
     assert (
         'docs/bad.md:29: claim="nowhere/claimed.txt": no such file under the snippets base (snippets)' in log
     )
+    assert 'docs/bad.md:33: expect_methods="spawn" needs expect="TEXT" or returncode="N"' in log
+    assert 'docs/bad.md:37: screen="maybe" must be on or off' in log
     assert "lessonkit: ran" not in log
 
 

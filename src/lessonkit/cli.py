@@ -11,7 +11,16 @@ from lessonkit.results.outcomes import Mask, MaskError, MethodOutcomes, judge_re
 from lessonkit.results.trace import describe_events
 from lessonkit.running.executor import Example, Executor
 from lessonkit.running.limits import ResourceLimits, format_size
-from lessonkit.running.options import FenceOptionError, RunOptions, parse_samples, parse_timeout
+from lessonkit.running.options import (
+    FenceOptionError,
+    RunOptions,
+    flag_spelling,
+    parse_expect_methods,
+    parse_samples,
+    parse_screen,
+    parse_stdin,
+    parse_timeout,
+)
 from lessonkit.running.runner import ExampleResult
 from lessonkit.running.sandbox import Isolation, IsolationUnavailable
 from lessonkit.running.start_method import DEFAULT_START_METHODS, StartMethod
@@ -45,6 +54,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", default="30", help="seconds before the run is killed (default: 30)")
     run.add_argument("--returncode", type=int, default=0, help="expected exit code (default: 0)")
     run.add_argument("--expect", help="text the output must contain; allows tracebacks")
+    run.add_argument(
+        "--expect-methods",
+        metavar="METHODS",
+        help="apply --expect and --returncode under these start methods only, e.g. 'spawn forkserver'; "
+        "under the others a run must exit 0 with no traceback",
+    )
+    run.add_argument(
+        "--screen",
+        default="on",
+        metavar="on|off",
+        help="on: apply carriage returns and backspaces as a terminal does, showing the final screen "
+        "line (default); off: keep them as printed",
+    )
+    run.add_argument(
+        "--stdin",
+        metavar="TEXT",
+        help="lines typed into the terminal, one each time the program waits for input, separated by "
+        "a literal \\n (default: stdin closed, so input() meets EOF)",
+    )
     run.add_argument(
         "--isolation",
         choices=[i.value for i in Isolation],
@@ -96,8 +124,19 @@ def run_command(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    methods = tuple(StartMethod(m) for m in args.start_method) if args.start_method else DEFAULT_START_METHODS
     try:
-        timeout = parse_timeout(args.timeout)
+        timeout = parse_timeout(args.timeout, flag_spelling)
+        screen = parse_screen(args.screen, flag_spelling)
+        expect_methods = None
+        if args.expect_methods is not None:
+            expect_methods = parse_expect_methods(
+                args.expect_methods,
+                start_methods=methods,
+                expect=args.expect,
+                returncode=args.returncode,
+                spell=flag_spelling,
+            )
     except FenceOptionError as error:
         print(f"lessonkit: {error}", file=sys.stderr)
         return 2
@@ -107,18 +146,19 @@ def run_command(args: argparse.Namespace) -> int:
                 "max_memory": args.max_memory,
                 "max_processes": args.max_processes,
                 "max_file_size": args.max_file_size,
-            }
+            },
+            flag_spelling,
         )
     except ValueError as error:
         print(f"lessonkit: {error}", file=sys.stderr)
         return 2
     try:
-        samples = parse_samples(args.samples)
+        samples = parse_samples(args.samples, flag_spelling)
         mask = Mask(args.mask) if args.mask else Mask()
     except (FenceOptionError, MaskError) as error:
+        fence_form = f'mask="{args.mask}"'
         print(
-            f"lessonkit: {str(error).replace('samples=', '--samples ').replace('mask=', '--mask ')}",
-            file=sys.stderr,
+            f"lessonkit: {str(error).replace(fence_form, flag_spelling('mask', args.mask))}", file=sys.stderr
         )
         return 2
     claim = None
@@ -131,7 +171,6 @@ def run_command(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         print("lessonkit: --jobs must be at least 1", file=sys.stderr)
         return 2
-    methods = tuple(StartMethod(m) for m in args.start_method) if args.start_method else DEFAULT_START_METHODS
     options = RunOptions(
         start_methods=methods,
         timeout=timeout,
@@ -139,6 +178,9 @@ def run_command(args: argparse.Namespace) -> int:
         expect=args.expect,
         limits=limits,
         samples=samples,
+        expect_methods=expect_methods,
+        screen=screen,
+        stdin=None if args.stdin is None else parse_stdin(args.stdin),
     )
     try:
         executor = Executor(
@@ -172,7 +214,7 @@ def run_command(args: argparse.Namespace) -> int:
             for sentence in describe_events(outcomes.trace, "en"):
                 print(f"    {sentence}")
         for number, result in enumerate(results, start=1):
-            problem = find_problem(result, options)
+            problem = find_problem(result, options, flag_spelling)
             if problem:
                 failed = True
                 which = f" (run {number} of {len(results)})" if len(results) > 1 else ""

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from lessonkit.running.limits import ResourceLimits
-from lessonkit.running.options import RunOptions
+from lessonkit.running.options import RunOptions, Spelling, fence_spelling
 from lessonkit.running.runner import TRACEBACK_BYTES, ExampleResult
 
 TRACEBACK_MARKER = TRACEBACK_BYTES.decode()
 """Printed by Python for an uncaught exception, in the main process or any child."""
 
 
-def find_problem(result: ExampleResult, options: RunOptions) -> str | None:
-    """Return what went wrong with *result*, or None when it is what the fence declares."""
+def find_problem(result: ExampleResult, options: RunOptions, spell: Spelling = fence_spelling) -> str | None:
+    """Return what went wrong with *result*, or None when it is what the fence declares.
+
+    *spell* writes the options the message suggests, as the user's front end takes them.
+    ``expect`` and ``returncode`` apply only under ``expect_methods``; under the other
+    methods a run must exit 0 and print no traceback.
+    """
     method = result.start_method.value
+    declared = options.expects_under(result.start_method)
+    returncode = options.returncode if declared else 0
+    expect = options.expect if declared else None
+    elsewhere = ""
+    if not declared:
+        methods = " ".join(m.value for m in options.expect_methods or ())
+        elsewhere = f" (the block's {spell('expect', '...')} applies under {methods} only)"
     if result.limit is not None:
         used, allowed = ResourceLimits().describe_over(result.limit, result.limit_used, result.limit_allowed)
         what = {
@@ -22,12 +34,12 @@ def find_problem(result: ExampleResult, options: RunOptions) -> str | None:
         }[result.limit]
         return (
             f"under {method} it {what}. Make it use less, "
-            f'or raise the limit for this block with {result.limit}="..."'
+            f"or raise the limit for this block with {spell(result.limit, '...')}"
         )
     if result.timed_out:
         return (
             f"under {method} it was still running after {options.timeout:g} s and was killed "
-            'with all its child processes. Make it finish sooner, or raise timeout="SECONDS"'
+            f"with all its child processes. Make it finish sooner, or raise {spell('timeout', 'SECONDS')}"
         )
     if result.left_running:
         left = "; ".join(_describe_left(process) for process in result.left) or "unknown processes"
@@ -35,24 +47,24 @@ def find_problem(result: ExampleResult, options: RunOptions) -> str | None:
             f"under {method} the main process exited, but processes it started kept running "
             f"and were killed: {left}. Join or terminate them before the main process exits"
         )
-    if result.returncode != options.returncode:
+    if result.returncode != returncode:
         return (
             f"under {method} the main process exited with code {result.returncode}, "
-            f"but the fence expects {options.returncode}. Fix the example, or declare the "
-            f'exit code with returncode="{result.returncode}"'
+            f"but {returncode} is expected{elsewhere}. Fix the example, or declare the "
+            f"exit code with {spell('returncode', str(result.returncode))}"
         )
-    if options.expect is not None:
-        if options.expect not in result.output:
+    if expect is not None:
+        if expect not in result.output:
             return (
-                f'under {method} the output does not contain expect="{options.expect}". '
+                f"under {method} the output does not contain {spell('expect', expect)}. "
                 "Fix the example or the expect text"
             )
         return None
     if TRACEBACK_MARKER in result.output or result.traceback_after_cut:
         return (
-            f"under {method} a process printed a traceback. A child's crash leaves the "
-            'exit code at 0, so the output is checked too. Fix the example, or add expect="TEXT" '
-            "naming the error the lesson means to show"
+            f"under {method} a process printed a traceback{elsewhere}. A child's crash leaves the "
+            f"exit code at 0, so the output is checked too. Fix the example, or add "
+            f"{spell('expect', 'TEXT')} naming the error the lesson means to show"
         )
     return None
 

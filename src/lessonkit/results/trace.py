@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from lessonkit.running.output import apply_screen
+
 HELPERS = {"forkserver": "forkserver", "resource_tracker": "resource tracker"}
 """Roles of the helper processes multiprocessing starts, and the names they are shown with."""
 
@@ -58,13 +60,13 @@ def build_trace(
 def _aligned(events: list[dict[str, Any]], output: str) -> list[dict[str, Any]]:
     """Return *events* with the print events replaced by the output's lines, attributed."""
     recorded = [e for e in events if e["kind"] == "print"]
+    # A terminal shows a line's carriage returns and backspaces applied (unless screen="off").
+    screens = [{e["text"].rstrip(), apply_screen(e["text"]).rstrip()} for e in recorded]
     used = [False] * len(recorded)
     prints = []
     previous = 0.0
     for line in output.splitlines():
-        match = next(
-            (i for i, e in enumerate(recorded) if not used[i] and e["text"].rstrip() == line.rstrip()), None
-        )
+        match = next((i for i in range(len(recorded)) if not used[i] and line.rstrip() in screens[i]), None)
         if match is None:
             prints.append({"t": previous, "process": None, "kind": "print", "text": line, "stream": None})
             continue

@@ -67,7 +67,12 @@ def run_key(
         "start_method": start_method.value,
         "timeout": options.timeout,
         "expect": options.expect,
+        "expect_methods": None
+        if options.expect_methods is None
+        else [m.value for m in options.expect_methods],
         "returncode": options.returncode,
+        "screen": options.screen,
+        "stdin": options.stdin,
         "samples": options.samples,
         "python": [platform.python_implementation(), platform.python_version()],
         "os": [platform.system(), platform.machine()],
@@ -215,6 +220,8 @@ class Executor:
                 isolation=Isolation.REQUIRED if self.isolated else Isolation.OFF,
                 limits=example.options.limits,
                 trace=self.trace,
+                screen=example.options.screen,
+                stdin=example.options.stdin,
             )
         except BaseException as error:  # not a failing example (that is a result) but a broken run
             with self._lock:

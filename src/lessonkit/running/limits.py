@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _UNITS = {
@@ -73,8 +74,14 @@ class ResourceLimits:
     max_file_size: int = 64 * 1024**2
     """Bytes one file written by the run may grow to."""
 
-    def with_values(self, values: dict[str, str]) -> ResourceLimits:
+    def with_values(
+        self,
+        values: dict[str, str],
+        spell: Callable[[str, str], str] = lambda name, value: f'{name}="{value}"',
+    ) -> ResourceLimits:
         """Return these limits with the ones named in *values* (option strings) replaced.
+
+        *spell* writes an option in error messages, as the user's front end takes it.
 
         Raises:
             ValueError: A value is not a valid size or count; the message names the option.
@@ -86,7 +93,7 @@ class ResourceLimits:
                 try:
                     fields[name] = parse(values[name])
                 except ValueError as error:
-                    raise ValueError(f'{name}="{values[name]}": {error}') from None
+                    raise ValueError(f"{spell(name, values[name])}: {error}") from None
         return ResourceLimits(**{**self.__dict__, **fields})
 
     def describe(self, name: str, value: int) -> str:

@@ -3,14 +3,40 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from lessonkit.running.limits import LIMIT_NAMES, ResourceLimits
 from lessonkit.running.start_method import StartMethod
 
-OPTION_NAMES = ("start_methods", "timeout", "expect", "samples", "mask", "claim", *LIMIT_NAMES)
+OPTION_NAMES = (
+    "start_methods",
+    "timeout",
+    "expect",
+    "expect_methods",
+    "samples",
+    "mask",
+    "claim",
+    "screen",
+    "stdin",
+    *LIMIT_NAMES,
+)
 """Fence options that belong to lessonkit; ``returncode`` is markdown-exec's own."""
+
+Spelling = Callable[[str, str], str]
+"""How a front end writes an option with a value: ``expect="TEXT"`` in a fence, ``--expect TEXT`` on
+the command line. Messages use the spelling of the front end the user typed."""
+
+
+def fence_spelling(name: str, value: str) -> str:
+    """Spell an option as a fence writes it: ``expect="TEXT"``."""
+    return f'{name}="{value}"'
+
+
+def flag_spelling(name: str, value: str) -> str:
+    """Spell an option as ``lessonkit run`` takes it: ``--expect TEXT``."""
+    return f"--{name.replace('_', '-')} {value}"
+
 
 MAX_SAMPLES = 200
 """The most runs per start method a block may ask for."""
@@ -31,28 +57,85 @@ class RunOptions:
     limits: ResourceLimits = field(default_factory=ResourceLimits)
     samples: int = 1
     """How many times the block runs under each start method."""
+    expect_methods: tuple[StartMethod, ...] | None = None
+    """The start methods ``expect`` and ``returncode`` apply under; None: all of them. Under the
+    others a run must exit 0 and print no traceback."""
+    screen: bool = True
+    """Apply carriage returns and backspaces as a terminal does (the final screen line is shown)."""
+    stdin: str | None = None
+    """Text typed into the run's terminal, a line each time the program waits for one; None: stdin
+    is closed, so ``input()`` meets EOF."""
+
+    def expects_under(self, method: StartMethod) -> bool:
+        """Whether ``expect`` and ``returncode`` apply to a run under *method*."""
+        return self.expect_methods is None or method in self.expect_methods
 
 
-def parse_samples(text: str) -> int:
+def parse_samples(text: str, spell: Spelling = fence_spelling) -> int:
     """Parse a number of samples: a whole number from 1 to :data:`MAX_SAMPLES`."""
     try:
         value = int(text)
     except ValueError:
-        raise FenceOptionError(f'samples="{text}" is not a whole number of runs') from None
+        raise FenceOptionError(f"{spell('samples', text)} is not a whole number of runs") from None
     if not 1 <= value <= MAX_SAMPLES:
-        raise FenceOptionError(f'samples="{text}" must be from 1 to {MAX_SAMPLES} runs per start method')
+        raise FenceOptionError(
+            f"{spell('samples', text)} must be from 1 to {MAX_SAMPLES} runs per start method"
+        )
     return value
 
 
-def parse_timeout(text: str) -> float:
+def parse_timeout(text: str, spell: Spelling = fence_spelling) -> float:
     """Parse a timeout in seconds; it must be a positive, finite number."""
     try:
         value = float(text)
     except ValueError:
-        raise FenceOptionError(f'timeout="{text}" is not a number of seconds') from None
+        raise FenceOptionError(f"{spell('timeout', text)} is not a number of seconds") from None
     if not math.isfinite(value) or value <= 0:
-        raise FenceOptionError(f'timeout="{text}" must be a positive number of seconds')
+        raise FenceOptionError(f"{spell('timeout', text)} must be a positive number of seconds")
     return value
+
+
+def parse_screen(text: str, spell: Spelling = fence_spelling) -> bool:
+    """Parse ``on`` or ``off``: whether carriage returns and backspaces are applied."""
+    if text not in ("on", "off"):
+        raise FenceOptionError(f"{spell('screen', text)} must be on or off")
+    return text == "on"
+
+
+def parse_stdin(text: str) -> str:
+    r"""Parse the text typed into the terminal.
+
+    A fence attribute is one line, so ``\n`` (a backslash and an ``n``) separates the lines
+    typed; each line ends with Enter: ``stdin="Ada\n3"`` types ``Ada⏎`` then ``3⏎``.
+    """
+    return "".join(line + "\n" for line in text.split("\\n"))
+
+
+def parse_expect_methods(
+    text: str,
+    *,
+    start_methods: tuple[StartMethod, ...],
+    expect: str | None,
+    returncode: int,
+    spell: Spelling = fence_spelling,
+) -> tuple[StartMethod, ...]:
+    """Parse the start methods ``expect`` and ``returncode`` apply under."""
+    try:
+        methods = StartMethod.parse_list(text)
+    except ValueError as error:
+        raise FenceOptionError(f"{spell('expect_methods', text)}: {error}") from None
+    if expect is None and returncode == 0:
+        raise FenceOptionError(
+            f"{spell('expect_methods', text)} needs {spell('expect', 'TEXT')} or "
+            f"{spell('returncode', 'N')}: it says under which methods they apply"
+        )
+    outside = [m.value for m in methods if m not in start_methods]
+    if outside:
+        raise FenceOptionError(
+            f"{spell('expect_methods', text)}: {', '.join(outside)} is not one of the block's start methods "
+            f"({' '.join(m.value for m in start_methods)})"
+        )
+    return methods
 
 
 @dataclass(frozen=True)
@@ -79,6 +162,13 @@ def parse_run_options(values: Mapping[str, str], *, returncode: int, defaults: R
     expect = values.get("expect")
     if expect is not None and not expect.strip():
         raise FenceOptionError('expect="" is empty; give the text the output must contain')
+    expect_methods = None
+    if "expect_methods" in values:
+        expect_methods = parse_expect_methods(
+            values["expect_methods"], start_methods=start_methods, expect=expect, returncode=returncode
+        )
+    screen = parse_screen(values["screen"]) if "screen" in values else True
+    stdin = parse_stdin(values["stdin"]) if "stdin" in values else None
     try:
         limits = defaults.limits.with_values(dict(values))
     except ValueError as error:
@@ -90,4 +180,7 @@ def parse_run_options(values: Mapping[str, str], *, returncode: int, defaults: R
         expect=expect,
         limits=limits,
         samples=samples,
+        expect_methods=expect_methods,
+        screen=screen,
+        stdin=stdin,
     )

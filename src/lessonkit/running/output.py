@@ -22,6 +22,30 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f\x80-\x9f]")
 """Control characters other than tab, newline and carriage return: a terminal shows none of them."""
 
 
+_OVERWRITES = re.compile(r"[\r\b]")
+
+
+def apply_screen(text: str) -> str:
+    r"""Apply carriage returns and backspaces as a terminal does, line by line.
+
+    A progress line printed as ``\rprogress  50%\rprogress 100%`` leaves ``progress 100%``
+    on a terminal's screen, and that is what comes back. Lines without either character are
+    returned unchanged, byte for byte. pyte, a terminal emulator, draws each such line on a
+    screen wide enough that it never wraps; the spaces the screen pads it with are dropped.
+    """
+    if not _OVERWRITES.search(text):
+        return text
+    import pyte  # only for the outputs that need it
+
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if _OVERWRITES.search(line):
+            screen = pyte.Screen(2 * len(line) + 1, 1)  # a wide character takes two columns
+            pyte.Stream(screen).feed(line)
+            lines[number] = screen.display[0].rstrip(" ")
+    return "\n".join(lines)
+
+
 def truncation_notice(omitted: int) -> str:
     """Return the line that replaces the part of an output that was cut."""
     return f"[lessonkit: output cut here, {omitted} more bytes not shown]"
@@ -63,6 +87,7 @@ def normalize_output(
     home: Path | None = None,
     run_root: Path | None = None,
     repo_root: Path | None = None,
+    screen: bool = True,
 ) -> str:
     """Decode, clean and shorten an example's output for the page.
 
@@ -74,6 +99,8 @@ def normalize_output(
         home: The example's home directory, as it saw it; it becomes ``~``.
         run_root: The run's temporary directory on this machine; it becomes ``...``.
         repo_root: The project's root; its path is removed.
+        screen: Apply carriage returns and backspaces (see :func:`apply_screen`); when
+            False, a carriage return stays in the text and a backspace is dropped.
 
     Returns:
         LF line endings, no escapes or control characters but tabs and line ends, no
@@ -82,6 +109,8 @@ def normalize_output(
     text = raw.decode("utf-8", errors="replace")
     text = text.replace("\r\n", "\n")
     text = _ANSI_ESCAPE.sub("", text)
+    if screen:
+        text = apply_screen(text)
     text = _CONTROL.sub("", text.replace("\x1b", ""))
     text = text.replace(str(script_path), script_path.name)
     for root in _library_roots():

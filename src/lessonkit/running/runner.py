@@ -186,6 +186,18 @@ class _Streams:
     status: int
     capture: _Capture
     report: bytearray = field(default_factory=bytearray)
+    asks: int | None = None
+    """Where the supervisor asks for the next line of input (see ``typed``)."""
+    typed: list[bytes] = field(default_factory=list)
+    """Lines still to type into the terminal, one each time the supervisor asks."""
+
+    def type_line(self, request: bytes) -> None:
+        """Type the next line into the terminal (every line for ``*``); past the last, end-of-file."""
+        count = len(self.typed) if b"*" in request else request.count(b"\n")
+        for _ in range(count):
+            text = self.typed.pop(0) if self.typed else b"\x04"  # Ctrl-D: input() raises EOFError
+            with contextlib.suppress(OSError):
+                os.write(self.output, text)
 
 
 def _kill_group(pgid: int) -> None:
@@ -207,7 +219,7 @@ def _drain(streams: _Streams, process: subprocess.Popen[bytes], deadline: float)
         False if the supervisor had to be killed at *deadline* (it should never need to be).
     """
     poller = select.poll()  # not select(): descriptors may be numbered past 1024
-    open_fds = {streams.output, streams.status}
+    open_fds = {streams.output, streams.status} | ({streams.asks} if streams.asks is not None else set())
     for fd in open_fds:
         poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
     exited_at: float | None = None
@@ -232,6 +244,8 @@ def _drain(streams: _Streams, process: subprocess.Popen[bytes], deadline: float)
                 open_fds.discard(fd)
             elif fd == streams.output:
                 streams.capture.add(chunk)
+            elif fd == streams.asks:
+                streams.type_line(chunk)
             else:
                 streams.report += chunk
 
@@ -246,39 +260,58 @@ def _open_output(terminal: bool) -> tuple[int, int]:
 
 
 def _start(
-    command: Callable[[int], list[str]], env: dict[str, str], cwd: Path, terminal: bool
-) -> tuple[subprocess.Popen[bytes], int, int]:
-    """Start ``command(status_fd)`` in a new session; return it, the output's fd and the report's fd."""
+    command: Callable[[int, int], list[str]],
+    env: dict[str, str],
+    cwd: Path,
+    terminal: bool,
+    stdin: str | None,
+) -> tuple[subprocess.Popen[bytes], int, int, int | None]:
+    """Start ``command(status_fd, input_fd)`` in a new session.
+
+    Returns:
+        The process, the output's fd, the report's fd, and the fd where the supervisor asks
+        for a line of input (None unless *stdin* is typed into a terminal).
+    """
     reader, writer = _open_output(terminal)
     status_reader, status_writer = os.pipe()
+    ask_reader = ask_writer = None
+    if stdin is not None and terminal:
+        ask_reader, ask_writer = os.pipe()
+    passed = (status_writer,) if ask_writer is None else (status_writer, ask_writer)
     try:
         process = subprocess.Popen(
-            command(status_writer),
-            stdin=subprocess.DEVNULL,
+            command(status_writer, -1 if ask_writer is None else ask_writer),
+            # Without a terminal, the text is all there at once, as if piped in.
+            stdin=subprocess.DEVNULL if stdin is None or terminal else subprocess.PIPE,
             stdout=writer,
             stderr=writer,
             env=env,
             cwd=cwd,
             start_new_session=True,
             close_fds=True,
-            pass_fds=(status_writer,),
+            pass_fds=passed,
         )
     except BaseException:
-        os.close(reader)
-        os.close(status_reader)
+        for fd in (reader, status_reader, ask_reader):
+            if fd is not None:
+                os.close(fd)
         raise
     finally:
-        os.close(writer)
-        os.close(status_writer)
-    return process, reader, status_reader
+        for fd in (writer, *passed):
+            os.close(fd)
+    if process.stdin is not None:
+        with contextlib.suppress(OSError):
+            process.stdin.write((stdin or "").encode("utf-8"))
+            process.stdin.close()
+    return process, reader, status_reader, ask_reader
 
 
 def _supervised(
     python: str, tools: str, limits: ResourceLimits, timeout: float, script: str, sandboxed: bool
-) -> Callable[[int], list[str]]:
-    """Return ``status_fd -> command`` starting *script* under the supervisor."""
+) -> Callable[[int, int], list[str]]:
+    """Return ``(status_fd, input_fd) -> command`` starting *script* under the supervisor."""
 
-    def command(status_fd: int) -> list[str]:
+    def command(status_fd: int, input_fd: int) -> list[str]:
         return [
             python,
             "-I",
@@ -298,6 +331,8 @@ def _supervised(
             str(limits.max_processes),
             "--max-file-size",
             str(limits.max_file_size),
+            "--input-fd",
+            str(input_fd),
             "--",
             python,
             script,
@@ -328,6 +363,8 @@ def run_example(
     isolation: Isolation = Isolation.AUTO,
     limits: ResourceLimits = ResourceLimits(),  # noqa: B008 - frozen, so a safe default
     trace: bool = False,
+    screen: bool = True,
+    stdin: str | None = None,
 ) -> ExampleResult:
     """Run *code* as a script in a fresh interpreter and return what it printed.
 
@@ -342,6 +379,10 @@ def run_example(
         isolation: Whether to run in the sandbox (see :mod:`lessonkit.running.sandbox`).
         limits: Memory, processes and file size the run may use.
         trace: Record what each process does (see :mod:`lessonkit.running.tracer`).
+        screen: Apply carriage returns and backspaces as the terminal does
+            (see :func:`lessonkit.running.output.apply_screen`).
+        stdin: Lines to type into the terminal, each when the program waits for input (the
+            terminal echoes them); None leaves stdin closed, so ``input()`` meets EOF.
 
     Returns:
         The normalised output, exit code and provenance of the run.
@@ -375,19 +416,26 @@ def run_example(
             env["TMPDIR"] = str(directories.tmp)  # in the sandbox /tmp itself is private
         command = _supervised(python, tools, limits, timeout, filename, sandboxed)
         if sandboxed:
-            outer = lambda fd: sandbox.bwrap_command(directories, env, command(fd))  # noqa: E731
+            outer = lambda fd, ask: sandbox.bwrap_command(directories, env, command(fd, ask))  # noqa: E731
             outer_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         else:
             outer, outer_env = command, env
         started = time.monotonic()
-        process, reader, status_reader = _start(outer, outer_env, directories.work, use_terminal)
-        streams = _Streams(output=reader, status=status_reader, capture=_Capture(limit=output_limit))
+        process, reader, status_reader, asks = _start(outer, outer_env, directories.work, use_terminal, stdin)
+        streams = _Streams(
+            output=reader,
+            status=status_reader,
+            capture=_Capture(limit=output_limit),
+            asks=asks,
+            typed=[line.encode("utf-8") for line in (stdin or "").splitlines(keepends=True)],
+        )
         try:
             finished = _drain(streams, process, started + timeout + BACKSTOP)
         finally:
             _kill_group(process.pid)
-            os.close(reader)
-            os.close(status_reader)
+            for fd in (reader, status_reader, asks):
+                if fd is not None:
+                    os.close(fd)
             process.wait()
         duration = time.monotonic() - started
         report = _report(streams.report, finished)
@@ -400,8 +448,11 @@ def run_example(
             run_root=directories.root,
             repo_root=repo_root,
         )
-        output = clean(bytes(streams.capture.data), omitted=streams.capture.omitted)
-        events = read_trace(directories.trace / TRACE_FILE, lambda text: clean(text.encode("utf-8")))
+        output = clean(bytes(streams.capture.data), omitted=streams.capture.omitted, screen=screen)
+        # Each write is cleaned alone; a line's overwrites are applied once it is whole (results.trace).
+        events = read_trace(
+            directories.trace / TRACE_FILE, lambda text: clean(text.encode("utf-8"), screen=False)
+        )
     limit = report.get("limit")
     used, allowed = report.get("used", 0), report.get("allowed", 0)
     if limit is None and largest >= limits.max_file_size:

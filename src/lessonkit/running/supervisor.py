@@ -13,6 +13,11 @@ from ``/proc`` every ``POLL`` seconds while their number or memory changes, less
 - once the main process has exited, gives the rest ``grace`` seconds to finish (a
   forkserver winding down), then names and kills whatever is left.
 
+With ``--input-fd N`` the example's stdin is its terminal, and the supervisor writes a byte
+to descriptor N each time a process of the run waits to read a line from it (``/proc/PID/syscall``
+shows ``read`` on descriptor 0): the runner then types the next line into the terminal, after the
+prompt, as a learner would.
+
 It writes what happened, as a Python literal, to the status pipe (a descriptor the example never
 inherits, so it cannot forge it) and exits 0.
 """
@@ -42,6 +47,9 @@ _MEMORY_STEP = 16 * 1024 * 1024
 _PR_SET_CHILD_SUBREAPER = 36
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
+_READ_SYSCALL = {"x86_64": b"0", "aarch64": b"63", "arm64": b"63", "riscv64": b"63"}.get(os.uname().machine)
+"""The number of the ``read`` system call, as ``/proc/PID/syscall`` shows it, on this machine."""
+
 ProcessTable = dict[int, tuple[int, bool, int | None]]
 """``pid -> (parent pid, alive, resident bytes where the table knows them)``."""
 
@@ -57,12 +65,13 @@ def _arguments(argv: list[str]) -> SimpleNamespace:
         "--max-memory": int,
         "--max-processes": int,
         "--max-file-size": int,
+        "--input-fd": int,
     }
-    values: dict[str, object] = {"poll": POLL}
+    values: dict[str, object] = {"poll": POLL, "input_fd": -1}
     options = argv[:split]
     for name, value in zip(options[::2], options[1::2], strict=True):
         values[name.removeprefix("--").replace("-", "_")] = names[name](value)
-    missing = {name.removeprefix("--").replace("-", "_") for name in names} - set(values)
+    missing = {name.removeprefix("--").replace("-", "_") for name in names} - set(values) - {"input_fd"}
     if missing:
         raise SystemExit(f"supervisor: missing {', '.join(sorted(missing))}")
     return SimpleNamespace(**values, command=argv[split + 1 :])
@@ -233,6 +242,24 @@ def _reap(main: int | None) -> int | None:
             status_of_main = status
 
 
+def _reading_terminal(pids: list[int]) -> tuple[int, bytes] | None:
+    """Return a process of *pids* that waits in ``read`` on its stdin, or None.
+
+    It comes with the number of bytes it has read so far (``rchar``), so the same process
+    waiting again, after it read a line, is told apart from it still waiting for the last one.
+    """
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/syscall", "rb") as handle:
+                fields = handle.read().split()
+            if len(fields) > 1 and fields[0] == _READ_SYSCALL and fields[1] == b"0x0":
+                with open(f"/proc/{pid}/io", "rb") as handle:
+                    return pid, handle.read().split(b"\n", 1)[0]
+        except OSError:
+            continue
+    return None
+
+
 def _wait_for_child(seconds: float) -> None:
     """Wait *seconds*, or less if a child exits first (SIGCHLD is blocked, so it waits for us)."""
     if hasattr(signal, "sigtimedwait"):
@@ -241,11 +268,13 @@ def _wait_for_child(seconds: float) -> None:
         time.sleep(seconds)
 
 
-def _start(command: list[str], max_file_size: int) -> int:
+def _start(command: list[str], max_file_size: int, terminal_stdin: bool) -> int:
     pid = os.fork()
     if pid == 0:
         try:
             signal.pthread_sigmask(signal.SIG_SETMASK, [])  # the example starts with no signal blocked
+            if terminal_stdin:
+                os.dup2(1, 0)  # the terminal: what the runner types there, the example reads
             resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_size, max_file_size))
             os.execvp(command[0], command)
         except BaseException as error:  # report and leave, whatever happened
@@ -262,7 +291,9 @@ def supervise(args: SimpleNamespace) -> dict[str, object]:
     subreaper = _become_subreaper()
     _take_terminal()
     started = time.monotonic()
-    main = _start(args.command, args.max_file_size)
+    typing = args.input_fd >= 0
+    main = _start(args.command, args.max_file_size, typing)
+    asked: object = None  # the wait the runner was last asked to type a line for
     deadline = started + args.timeout
     report: dict[str, object] = {"subreaper": subreaper, "outcome": "finished", "returncode": None}
     peak_memory = peak_processes = 0
@@ -306,6 +337,13 @@ def supervise(args: SimpleNamespace) -> dict[str, object]:
         if now >= deadline:
             report["outcome"] = "timed_out"
             break
+        if typing:
+            interval = args.poll  # a prompt waits for at most one look
+            # Where /proc cannot tell (another architecture), every line is typed at once.
+            waiting = _reading_terminal(pids) if _READ_SYSCALL is not None else "start"
+            if waiting is not None and waiting != asked:
+                os.write(args.input_fd, b"\n" if _READ_SYSCALL is not None else b"*")  # type
+            asked = waiting  # asked again only once it has read and waits anew
         _wait_for_child(interval)
     kill_all(me)
     final = _reap(main)

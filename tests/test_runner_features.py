@@ -1,0 +1,196 @@
+"""What the next lessons need from the runner: methods that break on purpose, progress bars, input.
+
+- ``expect_methods``: a program without ``if __name__ == "__main__":`` works under fork and
+  raises under spawn and forkserver; ``expect`` applies under those two only.
+- Screen-faithful output: carriage returns and backspaces are applied as a terminal does;
+  everything else stays byte for byte.
+- ``stdin``: text typed into the terminal, a line each time the program waits, and echoed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_cli import lessonkit
+
+from lessonkit.results.checks import find_problem
+from lessonkit.results.trace import build_trace
+from lessonkit.running.options import (
+    FenceOptionError,
+    RunDefaults,
+    RunOptions,
+    flag_spelling,
+    parse_run_options,
+)
+from lessonkit.running.output import apply_screen, normalize_output
+from lessonkit.running.runner import run_example
+from lessonkit.running.start_method import DEFAULT_START_METHODS, StartMethod
+
+NO_MAIN_GUARD = """\
+from multiprocessing import Process
+
+
+def work():
+    print("the child runs")
+
+
+p = Process(target=work)
+p.start()
+p.join()
+print("main is done")
+"""
+
+PROGRESS = """\
+import time
+
+for pct in (0, 50, 100):
+    print(f"\\rprogress {pct:3d}%", end="", flush=True)
+    time.sleep(0.05)
+print()
+print("tab\\tstays, and so does this line")
+"""
+
+ASK = """\
+name = input("name? ")
+age = input("age? ")
+print(f"hello {name}, {age}")
+"""
+
+DEFAULTS = RunDefaults(start_methods=DEFAULT_START_METHODS, timeout=30)
+BOOTSTRAP_ERROR = "An attempt has been made to start a new process before the"
+
+
+def options(**values: str) -> RunOptions:
+    returncode = int(values.pop("returncode", "0"))
+    return parse_run_options(values, returncode=returncode, defaults=DEFAULTS)
+
+
+# -- expect_methods ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def no_guard_runs() -> dict[StartMethod, object]:
+    return {
+        m: run_example(NO_MAIN_GUARD, start_method=m, timeout=60, filename="no_guard.py") for m in StartMethod
+    }
+
+
+def test_a_missing_main_guard_breaks_spawn_and_forkserver_only(no_guard_runs) -> None:
+    assert no_guard_runs[StartMethod.FORK].output == "the child runs\nmain is done\n"
+    for method in (StartMethod.SPAWN, StartMethod.FORKSERVER):
+        assert BOOTSTRAP_ERROR in no_guard_runs[method].output
+        assert "the child runs" not in no_guard_runs[method].output
+
+
+def test_expect_methods_applies_expect_under_those_methods_only(no_guard_runs) -> None:
+    declared = options(expect="RuntimeError", expect_methods="spawn forkserver")
+    for run in no_guard_runs.values():
+        assert find_problem(run, declared) is None, run.start_method
+    everywhere = options(expect="RuntimeError")
+    fork_problem = find_problem(no_guard_runs[StartMethod.FORK], everywhere)
+    assert fork_problem is not None and 'does not contain expect="RuntimeError"' in fork_problem
+    nowhere = options()
+    assert "printed a traceback" in (find_problem(no_guard_runs[StartMethod.SPAWN], nowhere) or "")
+
+
+def test_under_the_other_methods_the_normal_rules_apply(no_guard_runs) -> None:
+    """A traceback under fork still fails a block that expects one under spawn only."""
+    only_spawn = options(expect="RuntimeError", expect_methods="spawn")
+    problem = find_problem(no_guard_runs[StartMethod.FORKSERVER], only_spawn)
+    assert problem is not None
+    assert 'printed a traceback (the block\'s expect="..." applies under spawn only)' in problem
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"expect_methods": "spawn"}, 'expect_methods="spawn" needs expect="TEXT" or returncode="N"'),
+        ({"expect_methods": "spwan", "expect": "x"}, 'expect_methods="spwan": '),
+        (
+            {"expect_methods": "spawn", "expect": "x", "start_methods": "fork"},
+            "spawn is not one of the block's start methods (fork)",
+        ),
+        ({"screen": "maybe"}, 'screen="maybe" must be on or off'),
+    ],
+)
+def test_bad_values_are_named(values: dict[str, str], message: str) -> None:
+    with pytest.raises(FenceOptionError, match=None) as error:
+        options(**values)
+    assert message in str(error.value)
+
+
+def test_the_command_line_speaks_in_its_own_flags(tmp_path: Path) -> None:
+    snippet = tmp_path / "no_guard.py"
+    snippet.write_text(NO_MAIN_GUARD, encoding="utf-8")
+    passed = lessonkit(
+        "run", str(snippet), "--expect", "RuntimeError", "--expect-methods", "spawn forkserver"
+    )
+    assert passed.returncode == 0, passed.stderr
+    failed = lessonkit("run", str(snippet), "-m", "spawn")
+    assert failed.returncode == 1
+    assert "add --expect TEXT naming the error" in failed.stderr
+    assert 'expect="' not in failed.stderr
+    bad = lessonkit("run", str(snippet), "--expect-methods", "spawn")
+    assert bad.returncode == 2
+    assert "--expect-methods spawn needs --expect TEXT or --returncode N" in bad.stderr
+    assert flag_spelling("max_memory", "2GiB") == "--max-memory 2GiB"
+
+
+# -- screen-faithful output --------------------------------------------------------------------
+
+
+def test_carriage_returns_and_backspaces_leave_what_a_terminal_shows() -> None:
+    assert apply_screen("\rprogress   0%\rprogress  50%\rprogress 100%") == "progress 100%"
+    assert apply_screen("abc\bd") == "abd"
+    assert apply_screen("hello\rHE") == "HEllo", "a shorter line overwrites only its own columns"
+    assert apply_screen("进度 10%\r进度 99%") == "进度 99%", "wide characters take two columns"
+    assert apply_screen("\b\bxy") == "xy", "a backspace stops at the first column"
+
+
+def test_ordinary_output_stays_byte_for_byte() -> None:
+    text = "line one\n\ttabbed  \n  spaced\ntrailing spaces   \n中文\n\n"
+    assert apply_screen(text) == text
+    raw = text.replace("\n", "\r\n").encode()
+    assert normalize_output(raw, script_path=Path("/l/x.py"), workdir=Path("/l")) == text
+
+
+def test_a_progress_line_shows_its_final_state_and_its_printer(tmp_path: Path) -> None:
+    result = run_example(
+        PROGRESS, start_method=StartMethod.FORK, timeout=30, filename="progress.py", trace=True
+    )
+    assert result.output == "progress 100%\ntab\tstays, and so does this line\n"
+    trace = build_trace(result.trace, result.returncode, result.output)
+    printed = [(e["process"], e["text"]) for e in trace["events"] if e["kind"] == "print"]
+    assert printed[0] == ("MainProcess", "progress 100%")
+    raw = run_example(
+        PROGRESS, start_method=StartMethod.FORK, timeout=30, filename="progress.py", screen=False
+    )
+    assert raw.output.startswith("\rprogress   0%\rprogress  50%\rprogress 100%\n")
+
+
+# -- stdin -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", list(StartMethod), ids=lambda m: m.value)
+def test_typed_lines_are_echoed_after_each_prompt(method: StartMethod) -> None:
+    result = run_example(ASK, start_method=method, timeout=30, filename="ask.py", stdin="Ada\n36\n")
+    assert result.output == "name? Ada\nage? 36\nhello Ada, 36\n"
+    assert result.returncode == 0
+
+
+def test_past_the_typed_lines_input_meets_end_of_file() -> None:
+    result = run_example(ASK, start_method=StartMethod.FORK, timeout=30, filename="ask.py", stdin="Ada\n")
+    assert result.output.startswith("name? Ada\nage? Traceback (most recent call last):")
+    assert result.output.splitlines()[-1].startswith("EOFError"), "as after Ctrl-D in a terminal"
+    closed = run_example(ASK, start_method=StartMethod.FORK, timeout=30, filename="ask.py")
+    assert closed.output.startswith("name? Traceback"), "without stdin, input() meets EOF as before"
+
+
+def test_the_fence_and_the_command_line_take_lines_separated_by_backslash_n(tmp_path: Path) -> None:
+    assert options(stdin="Ada\\n36").stdin == "Ada\n36\n"
+    snippet = tmp_path / "ask.py"
+    snippet.write_text(ASK, encoding="utf-8")
+    result = lessonkit("run", str(snippet), "-m", "spawn", "--stdin", "Grace\\n85")
+    assert result.returncode == 0, result.stderr
+    assert "name? Grace\nage? 85\nhello Grace, 85\n" in result.stdout
