@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -71,4 +72,7 @@ def test_every_tab_of_the_lesson_has_its_timeline_and_words(built_site: Path) ->
             assert tab.select_one("details.lessonkit-trace-text p").get_text().strip()
             gutter = tab.select(".highlight pre .lk-by")
             shown = tab.select_one(".highlight pre").get_text().rstrip("\n").split("\n")
-            assert len(gutter) == len(shown), "every line of the shown output names its process"
+            lines = [line for span in gutter for line in span.get_text().split("\n")]
+            assert lines == shown, "every line of the shown output names its process"
+            names = [span["title"] for span in gutter]
+            assert all(a != b for a, b in itertools.pairwise(names)), "one gutter per run of lines"

@@ -14,6 +14,7 @@ conversion, so no extension (snippet includes, attribute lists, raw HTML) ever s
 from __future__ import annotations
 
 import html
+import itertools
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -173,9 +174,10 @@ def render_output(output: str, language: str, owners: Sequence[tuple[str, int] |
     if owners is None or len(owners) != len(lines):
         body = html.escape(output.rstrip("\n"), quote=False)
     else:
+        # Consecutive lines of one process share one gutter: a traceback is one element, not 20.
         marked = []
-        for line, owner in zip(lines, owners, strict=True):
-            text = html.escape(line, quote=False)
+        for owner, group in itertools.groupby(zip(lines, owners, strict=True), key=lambda pair: pair[1]):
+            text = html.escape("\n".join(line for line, _ in group), quote=False)
             if owner is None:
                 marked.append(text)
             else:
