@@ -14,8 +14,8 @@ import pytest
 from pytest_examples import CodeExample, EvalExample, find_examples
 from support import ROOT
 
-# Pinned explicitly: ruff's default rule set changes between versions.
-RUFF_SELECT = ["E", "F", "W", "I", "B", "UP", "SIM", "C4", "PIE", "RET"]
+from lessonkit.style import SNIPPET_STYLE
+
 INCLUDE_ONLY = re.compile(r'^(\s*-{1,}8<-{1,}\s+"[^"]+"\s*\n?)+$')
 
 
@@ -55,14 +55,7 @@ def test_there_are_snippets_to_check() -> None:
 
 @pytest.mark.parametrize("example", ALL_EXAMPLES, ids=example_id)
 def test_example_is_lint_clean_and_formatted(example: CodeExample, eval_example: EvalExample) -> None:
-    eval_example.set_config(
-        line_length=88,
-        quotes="double",
-        target_version="py311",
-        isort=True,
-        upgrade=True,
-        ruff_select=RUFF_SELECT,
-    )
+    eval_example.set_config(**SNIPPET_STYLE)
     if eval_example.update_examples:
         eval_example.format(example)
     else:

@@ -77,6 +77,16 @@ def abridge_tracebacks(text: str) -> str:
     The header (and multiprocessing's ``Process Name:`` line before it), the frame lines
     and any chained tracebacks go; the line naming the exception that ended it stays.
     """
+    return _abridge(text)[0]
+
+
+def exception_lines(text: str) -> list[str]:
+    """Return the line naming the exception that ended each traceback in *text*, in order."""
+    return _abridge(text)[1]
+
+
+def _abridge(text: str) -> tuple[str, list[str]]:
+    exceptions: list[str] = []
     lines = text.splitlines()
     kept: list[str] = []
     index = 0
@@ -99,9 +109,10 @@ def abridge_tracebacks(text: str) -> str:
                 index = following + 1  # a chained traceback follows: its last line is the one kept
                 continue
             kept.append(current)
+            exceptions.append(current)
             index += 1
             break
-    return "\n".join(kept)
+    return "\n".join(kept), exceptions
 
 
 def _next_text_line(lines: Sequence[str], start: int) -> int | None:

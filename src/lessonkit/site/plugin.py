@@ -40,6 +40,7 @@ from lessonkit.running.start_method import StartMethod
 from lessonkit.site.config import LessonkitConfig
 from lessonkit.site.discovery import SnippetExpander
 from lessonkit.site.fence import FenceContext, FenceRecorder, format_fence, validate_fence
+from lessonkit.site.lessons import MARKER, lesson_list, translation, untranslated_banner
 from lessonkit.site.pages import FenceSite, fence_token, locate_fences, mark_fences, missing_snippets
 
 log = get_plugin_logger(__name__)
@@ -425,7 +426,22 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self.page = page
         page_path = self._page_path(page)
         fences = locate_fences(markdown, page.file.content_string, page_path, self.config.snippets_dir)
-        return self._mark(markdown, fences)
+        markdown = self._mark(markdown, fences)
+        if MARKER in markdown:
+            home = page.file.src_uri.split(".")[0] + ".md"
+            lessons = lesson_list(config.nav, Path(self.docs_dir), self._language(), home)
+            markdown = markdown.replace(MARKER, lessons)
+        return markdown
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """Mark a page shown in Chinese because it has no translation yet: a banner, and lang="zh"."""
+        language = self._language()
+        if language == "zh" or self.i18n is None:
+            return html
+        uri = page.file.src_uri
+        if uri.endswith(f".{language}.md") or translation(Path(self.docs_dir), uri, language) is not None:
+            return html
+        return untranslated_banner(language, uri) + '<div lang="zh">' + html + "</div>"
 
     def _site(self, token: str | None) -> FenceSite:
         if token is not None and token in self.sites:

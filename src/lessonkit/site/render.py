@@ -144,7 +144,8 @@ def render_claim(claim: str, block: BlockOutcomes, language: str) -> str:
     text = _TEXT[language]
     verdicts = " · ".join(f"{m.method} {m.claim_seen}/{m.runs}" for m in block.methods)
     parts = [
-        f'<details class="quote lessonkit-claim"><summary>{html.escape(text["claim"])}</summary>',
+        f'<details class="quote lessonkit-claim" lang="{language}">'
+        f"<summary>{html.escape(text['claim'])}</summary>",
         render_output(claim, language),
         f'<p class="lessonkit-verdict">{html.escape(text["verdict"])}'
         f"<strong>{html.escape(verdicts)}</strong></p>",
@@ -259,7 +260,10 @@ def render_block(
             + render_other_outcomes(outcomes, mask, language)
         )
         tabs.append(f'=== "{outcomes.method}"\n\n{indent(rendered.hold(fragment), "    ")}\n')
-    rendered.markdown = '<div class="lessonkit-runs" markdown>\n\n' + "\n".join(tabs) + "\n</div>\n"
+    # lang: the captions are in the language built, also inside a page not translated yet (lang="zh").
+    rendered.markdown = (
+        f'<div class="lessonkit-runs" lang="{language}" markdown>\n\n' + "\n".join(tabs) + "\n</div>\n"
+    )
     if claim is not None:
         rendered.markdown += "\n" + rendered.hold(render_claim(claim, block, language)) + "\n"
     return rendered

@@ -1,0 +1,567 @@
+"""Import a lesson: run its programs, judge its claims, and write snippets, claims and a page.
+
+Everything is decided before anything is written, and then written all or nothing:
+
+- ``snippets/SLUG/NN_name.py``: each program, tidied to pass the example checks
+  (:mod:`.tidy`) and shown by real runs to behave as the lesson's code;
+- ``snippets/SLUG/original/NN_name.txt``: each claimed output;
+- ``docs/SLUG.md``: the lesson's headings and prose as written, each program shown once as
+  source and once executed with ``claim=``, and a warning with the numbers under each claim
+  that real runs contradict;
+- ``snippets/SLUG/.lessonkit-import.json``: what was written, so that importing again
+  changes nothing, and a file edited since is never overwritten without ``--force``;
+- the page's entry in ``mkdocs.yml``'s ``nav`` (the home pages list the nav's lessons).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from lessonkit.importing.lesson import Lesson, LessonError, Program, program_name, read_lesson
+from lessonkit.importing.tidy import tidy
+from lessonkit.results.checks import TRACEBACK_MARKER, find_problem
+from lessonkit.results.outcomes import MethodOutcomes, exception_lines, judge
+from lessonkit.running.executor import Example, Executor
+from lessonkit.running.options import RunOptions
+from lessonkit.running.runner import ExampleResult
+from lessonkit.running.start_method import DEFAULT_START_METHODS, StartMethod
+
+SLUG = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
+MANIFEST = ".lessonkit-import.json"
+TIMEOUT = 30.0
+
+
+class ImportRefused(LessonError):
+    """Importing would overwrite a file edited since the last import (or another lesson's)."""
+
+
+@dataclass
+class ProgramReport:
+    """What the runs of one program showed."""
+
+    program: Program
+    name: str
+    snippet: str | None = None
+    claim_file: str | None = None
+    methods: dict[str, MethodOutcomes] = field(default_factory=dict)
+    fence: dict[str, str] = field(default_factory=dict)
+    """Options of the executed fence beyond ``exec`` and ``claim`` (``expect``, ...)."""
+    form: str = ""
+    """How the snippet relates to the lesson's code, for people."""
+    not_run: str | None = None
+    """Why the program is shown but not executed, or None."""
+
+    @property
+    def verdict(self) -> str:
+        if self.not_run is not None:
+            return "not-run"
+        if self.program.claim is None:
+            return "no-claim"
+        seen = [m.claim_seen or 0 for m in self.methods.values()]
+        if all(s == m.runs for s, m in zip(seen, self.methods.values(), strict=True)):
+            return "matches"
+        return "never-seen" if not any(seen) else "sometimes"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "snippet": self.snippet,
+            "line": self.program.line,
+            "claim": self.claim_file,
+            "methods": {
+                method: {"runs": m.runs, "claim_seen": m.claim_seen, "outcomes": len(m.outcomes)}
+                for method, m in self.methods.items()
+            },
+            "verdict": self.verdict,
+            "fence": self.fence,
+            "form": self.form,
+            "not_run": self.not_run,
+        }
+
+
+@dataclass
+class ImportReport:
+    lesson: Lesson
+    slug: str
+    programs: list[ProgramReport]
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "lesson": str(self.lesson.path),
+            "slug": self.slug,
+            "encoding": self.lesson.encoding,
+            "programs": [p.to_json() for p in self.programs],
+            "written": self.written,
+            "unchanged": self.unchanged,
+        }
+
+    def table(self) -> str:
+        """The report for people: one row per program."""
+        rows = [("program", "line", "verdict", *(m.value for m in DEFAULT_START_METHODS), "snippet")]
+        for p in self.programs:
+            counts = [
+                f"{p.methods[m.value].claim_seen}/{p.methods[m.value].runs}"
+                if m.value in p.methods and p.program.claim is not None
+                else "-"
+                for m in DEFAULT_START_METHODS
+            ]
+            rows.append((p.name, str(p.program.line), p.verdict, *counts, p.form or p.not_run or ""))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1]
+            for row in rows
+        ]
+        return "\n".join(line.rstrip() for line in lines)
+
+
+# -- running -----------------------------------------------------------------------------------
+
+
+def _options(samples: int, fence: dict[str, str]) -> RunOptions:
+    methods = DEFAULT_START_METHODS
+    expect_methods = None
+    if "expect_methods" in fence:
+        expect_methods = tuple(StartMethod(m) for m in fence["expect_methods"].split())
+    return RunOptions(
+        start_methods=methods,
+        timeout=TIMEOUT,
+        returncode=int(fence.get("returncode", "0")),
+        expect=fence.get("expect"),
+        samples=samples,
+        expect_methods=expect_methods,
+    )
+
+
+def _declare(runs: dict[StartMethod, tuple[ExampleResult, ...]]) -> tuple[dict[str, str], str | None]:
+    """Return the fence options that make these runs pass, or why no options can.
+
+    A program that crashes in every run under a method gets ``expect`` (the exception's
+    line) and, when not under every method, ``expect_methods``.
+    """
+    crashing: dict[StartMethod, ExampleResult] = {}
+    for method, results in runs.items():
+        for result in results:
+            if result.timed_out or result.limit is not None or result.left_running:
+                problem = find_problem(result, _options(1, {}))
+                return {}, problem
+            if TRACEBACK_MARKER in result.output or result.returncode != 0:
+                crashing[method] = result
+    if not crashing:
+        return {}, None
+    fence: dict[str, str] = {}
+    example = next(iter(crashing.values()))
+    exceptions = exception_lines(example.output)
+    if exceptions:
+        line = exceptions[-1].strip()
+        fence["expect"] = line if '"' not in line else line.split(":")[0]
+    if example.returncode not in (0, None):
+        fence["returncode"] = str(example.returncode)
+    if "expect" not in fence and "returncode" not in fence:
+        return {}, "it fails without a traceback or an exit code to declare"
+    if set(crashing) != set(runs):
+        fence["expect_methods"] = " ".join(m.value for m in runs if m in crashing)
+    return fence, None
+
+
+def _run(
+    executor: Executor, examples: dict[str, Example], progress: Callable[[str], None]
+) -> dict[str, dict[StartMethod, tuple[ExampleResult, ...]]]:
+    """Run *examples* (by name) together; return each one's samples per start method."""
+    batch = executor.start(
+        examples.values(),
+        report=lambda done, total: progress(f"lessonkit import: {done} of {total} runs done"),
+    )
+    executor.finish(batch)
+    found = {}
+    for name, example in examples.items():
+        per_method, _ = executor.results(example)
+        found[name] = dict(zip(example.options.start_methods, per_method, strict=True))
+    return found
+
+
+def _judge(
+    runs: dict[StartMethod, tuple[ExampleResult, ...]], claim: str | None
+) -> dict[str, MethodOutcomes]:
+    return {m.value: judge(m.value, [r.output for r in results], claim=claim) for m, results in runs.items()}
+
+
+def same_outcomes(
+    a: dict[StartMethod, tuple[ExampleResult, ...]], b: dict[StartMethod, tuple[ExampleResult, ...]]
+) -> bool:
+    """Whether two programs' runs show the same outcomes under every start method.
+
+    An outcome one program printed in at least 3 runs and a tenth of them must be among the
+    other's. Rarer ones may be turns of a race the other's runs happened to miss, so they
+    alone do not tell the programs apart; neither does how often each outcome came.
+    """
+    for method in a:
+        counts_a = {o.output: o.count for o in judge(method.value, [r.output for r in a[method]]).outcomes}
+        counts_b = {o.output: o.count for o in judge(method.value, [r.output for r in b[method]]).outcomes}
+        for mine, theirs, runs in (
+            (counts_a, counts_b, len(a[method])),
+            (counts_b, counts_a, len(b[method])),
+        ):
+            for output, count in mine.items():
+                if output not in theirs and count >= max(3, runs / 10):
+                    return False
+    return True
+
+
+def analyse(
+    lesson: Lesson,
+    slug: str,
+    executor: Executor,
+    *,
+    samples: int,
+    progress: Callable[[str], None] = lambda line: None,
+) -> tuple[ImportReport, dict[str, str]]:
+    """Run every program of *lesson*; return the report and the snippet of each program by name."""
+    reports = []
+    snippets: dict[str, str] = {}
+    tidied = {}
+    for number, program in enumerate(lesson.programs, start=1):
+        report = ProgramReport(program=program, name=program_name(program, number))
+        reports.append(report)
+        if program.syntax_error is not None:
+            report.not_run = f"shown, not run: it does not parse ({program.syntax_error})"
+            continue
+        tidied[report.name] = tidy(program.code)
+    # First pass: every candidate with no declarations, to learn what each program does.
+    first: dict[str, Example] = {}
+    for report in reports:
+        if report.name not in tidied:
+            continue
+        t = tidied[report.name]
+        first[report.name] = Example(t.rewritten, _options(samples, {}), f"{report.name}.py")
+        if not t.same_tree:
+            first[f"{report.name}/as-written"] = Example(
+                t.as_written, _options(samples, {}), f"{report.name}.py"
+            )
+    progress(f"lessonkit import: running {len(first)} programs {samples} times under each start method ...")
+    runs = _run(executor, first, progress)
+    # Crashing programs stop at their first failing run: declare what they print, run them again.
+    second: dict[str, Example] = {}
+    for report in reports:
+        if report.name not in tidied:
+            continue
+        fence, problem = _declare(runs[report.name])
+        if problem is not None:
+            report.not_run = f"shown, not run: {problem}"
+            continue
+        report.fence = fence
+        if fence:
+            t = tidied[report.name]
+            second[report.name] = Example(t.rewritten, _options(samples, fence), f"{report.name}.py")
+            if not t.same_tree:
+                second[f"{report.name}/as-written"] = Example(
+                    t.as_written, _options(samples, fence), f"{report.name}.py"
+                )
+    if second:
+        progress(f"lessonkit import: running {len(second)} programs that raise again, with expect ...")
+        runs.update(_run(executor, second, progress))
+    # A rewrite whose outcomes look different gets a second look, with twice the runs, all new.
+    doubtful = {
+        name: example
+        for report in reports
+        if report.name in tidied and report.not_run is None and not tidied[report.name].same_tree
+        for name in (report.name, f"{report.name}/as-written")
+        if not same_outcomes(runs[f"{report.name}/as-written"], runs[report.name])
+        for example in [(second if name in second else first)[name]]
+    }
+    recheck = {
+        f"{name}/again": Example(e.code, replace(e.options, samples=min(2 * samples, 200)), e.filename)
+        for name, e in doubtful.items()
+    }
+    if recheck:
+        progress(
+            f"lessonkit import: {len(recheck) // 2} rewritten programs look different; running both again ..."
+        )
+        runs.update(_run(executor, recheck, progress))
+    for report in reports:
+        if report.name not in tidied or report.not_run is not None:
+            continue
+        t = tidied[report.name]
+        example = (second if report.name in second else first)[report.name]
+        results = runs[report.name]
+        failures = [find_problem(r, example.options) for rs in results.values() for r in rs]
+        failures = [f for f in failures if f]
+        if failures:
+            report.not_run = f"shown, not run: it does not behave the same in every run ({failures[0]})"
+            continue
+        code = t.rewritten
+        if t.same_tree:
+            report.form = "tidied (same syntax tree)"
+        else:
+            total = samples * len(results)
+            again = f"{report.name}/again" in runs
+            if again:
+                total += min(2 * samples, 200) * len(results)
+            if same_outcomes(runs[f"{report.name}/as-written"], results) or (
+                again and same_outcomes(runs[f"{report.name}/as-written/again"], runs[f"{report.name}/again"])
+            ):
+                report.form = f"rewritten (same outcomes in {total} runs each)"
+            else:
+                code = t.as_written
+                results = runs[f"{report.name}/as-written"]
+                report.form = f"as written, with noqa {' '.join(t.waived)} (rewriting changed the outcomes)"
+        snippets[report.name] = code
+        report.snippet = f"snippets/{slug}/{report.name}.py"
+        if report.program.claim is not None:
+            report.claim_file = f"snippets/{slug}/original/{report.name}.txt"
+        report.methods = _judge(results, report.program.claim)
+    return ImportReport(lesson=lesson, slug=slug, programs=reports), snippets
+
+
+# -- the page ----------------------------------------------------------------------------------
+
+_HTML_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+_FENCE_OPENING = re.compile(r"^(\s*)(`{3,}|~{3,})[^\n]*")
+
+
+def _as_text(fence: str) -> str:
+    """The lesson's fence with its language replaced by ``text``: shown, never run or linted."""
+    return _FENCE_OPENING.sub(lambda m: f"{m[1]}{m[2]}text", fence, count=1)
+
+
+_SNIPPET_LINE = re.compile(r"^(\s*)(-+8<-+)", re.MULTILINE)
+
+
+def _prose(text: str) -> str:
+    """The lesson's prose, as written, except what would make the page run or include anything."""
+    text = _SNIPPET_LINE.sub(r"\1;\2", text)  # a literal --8<--, never an include
+    return _HTML_TAG.sub("&lt;", text)  # raw HTML shows as text
+
+
+def _counts(report: ProgramReport) -> str:
+    return " · ".join(f"{m} {o.claim_seen}/{o.runs}" for m, o in report.methods.items())
+
+
+def _fence_options(report: ProgramReport, slug: str) -> str:
+    options = ['exec="on"']
+    options += [f'{name}="{value}"' for name, value in report.fence.items()]
+    if report.claim_file is not None:
+        options.append(f'claim="{slug}/original/{report.name}.txt"')
+    return " ".join(options)
+
+
+def _erratum(report: ProgramReport) -> list[str]:
+    if report.verdict not in ("never-seen", "sometimes"):
+        return []
+    if report.verdict == "never-seen":
+        title = "勘误待写：原文给出的输出在真实运行中一次也没有出现"
+        body = f"原文给出的输出在真实运行中出现的次数：{_counts(report)}。"
+    else:
+        title = "勘误待写：原文给出的输出只在部分运行中出现"
+        body = (
+            f"原文给出的输出在真实运行中出现的次数：{_counts(report)}。"
+            "输出取决于进程之间的竞争，原文只给出了其中一种。"
+        )
+    return [
+        f'!!! warning "{title}"',
+        "",
+        f"    {body}",
+        "    原文在下面对这段输出的解释需要对照真实的输出重写。",
+        "",
+    ]
+
+
+def render_page(report: ImportReport) -> str:
+    """Return ``docs/SLUG.md``."""
+    slug, lesson = report.slug, report.lesson
+    by_program = {id(p.program): p for p in report.programs}
+    first_prose = next((part.text for part in lesson.parts if part.kind == "prose"), lesson.title)
+    description = re.sub(r"\s+", " ", first_prose).strip()[:120].replace("\\", "/").replace('"', "'")
+    out = [
+        "---",
+        f'description: "{description}"',
+        "---",
+        "",
+        f"# {lesson.title} {{ #{slug} }}",
+        "",
+        '!!! info "本页的输出是怎么来的"',
+        "",
+        "    本页由 `lessonkit import` 从原教程导入。每段“输出结果”都是构建网站时真实运行得到的：",
+        "    每个例子在 fork、spawn、forkserver 三种启动方式下各运行多次，标签页下方写明每种结果出现的次数；",
+        "    “原文给出的输出”里保留了原文的说法，并写出它在真实运行中出现了几次。",
+        "",
+    ]
+    sections = 0
+    for part in lesson.parts:
+        if part.kind == "heading":
+            sections += 1
+            out += [f"{'#' * max(2, part.level)} {part.text} {{ #{slug}-{sections} }}", ""]
+        elif part.kind == "prose":
+            out += [_prose(part.text), ""]
+        elif part.kind == "program" and part.program is not None:
+            program = by_program[id(part.program)]
+            if program.snippet is None:  # shown as the lesson has it, never run
+                out += [_as_text(part.text), ""]
+                continue
+            out += ["```python", f'--8<-- "{slug}/{program.name}.py"', "```", ""]
+            if part.program.claim is None:
+                out += [
+                    f"```python {_fence_options(program, slug)}",
+                    f'--8<-- "{slug}/{program.name}.py"',
+                    "```",
+                    "",
+                ]
+        elif part.kind == "marker" and part.text:
+            out += [_prose(part.text), ""]
+        elif part.kind == "claim" and part.program is not None:
+            program = by_program[id(part.program)]
+            if program.snippet is None:
+                out += [_as_text(part.text), ""]
+                continue
+            out += [
+                f"```python {_fence_options(program, slug)}",
+                f'--8<-- "{slug}/{program.name}.py"',
+                "```",
+                "",
+            ]
+            out += _erratum(program)  # right under the output it is about
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# -- writing, all or nothing ---------------------------------------------------------------------
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _with_nav(config: str, slug: str) -> str:
+    """Return mkdocs.yml's text with ``SLUG.md`` appended to its ``nav`` (unchanged if there)."""
+    lines = config.split("\n")
+    if f"  - {slug}.md" in lines:
+        return config
+    try:
+        start = lines.index("nav:")
+    except ValueError:
+        raise LessonError("mkdocs.yml: no top-level nav: to add the lesson to") from None
+    end = start + 1
+    while end < len(lines) and lines[end].startswith("  "):
+        end += 1
+    while lines[end - 1].strip() == "":
+        end -= 1
+    lines.insert(end, f"  - {slug}.md")
+    return "\n".join(lines)
+
+
+def plan_files(report: ImportReport, snippets: dict[str, str], root: Path) -> dict[str, str]:
+    """Return every file the import writes, by path relative to *root*, with its content."""
+    slug = report.slug
+    files: dict[str, str] = {}
+    for program in report.programs:
+        if program.snippet is None:
+            continue
+        files[program.snippet] = snippets[program.name]
+        if program.claim_file is not None and program.program.claim is not None:
+            files[program.claim_file] = program.program.claim
+    files[f"docs/{slug}.md"] = render_page(report)
+    return files
+
+
+def check_slug(slug: str, root: Path, lesson: Path) -> None:
+    """Refuse a slug that is not a lowercase ASCII name, or that another lesson has."""
+    if not SLUG.match(slug):
+        raise LessonError(
+            f"--slug {slug}: a slug is a lowercase ASCII name (letters, digits, - or _), e.g. queues"
+        )
+    manifest = root / "snippets" / slug / MANIFEST
+    taken = (root / "docs" / f"{slug}.md").exists() or (root / "snippets" / slug).exists()
+    if not taken:
+        return
+    if not manifest.exists():
+        raise LessonError(f"--slug {slug}: docs/{slug}.md or snippets/{slug}/ belongs to another lesson")
+    recorded = json.loads(manifest.read_text(encoding="utf-8"))
+    if recorded.get("lesson") != lesson.name:
+        raise LessonError(f"--slug {slug}: it was imported from {recorded.get('lesson')}, not {lesson.name}")
+
+
+def write_files(report: ImportReport, files: dict[str, str], root: Path, *, force: bool) -> None:
+    """Write *files* and the nav entry, all or nothing; refuse to overwrite edited files."""
+    slug = report.slug
+    manifest_path = f"snippets/{slug}/{MANIFEST}"
+    recorded: dict[str, str] = {}
+    if (root / manifest_path).exists():
+        recorded = json.loads((root / manifest_path).read_text(encoding="utf-8")).get("files", {})
+    for path, content in files.items():
+        target = root / path
+        if not target.exists():
+            continue
+        current = target.read_text(encoding="utf-8")
+        if current == content:
+            continue
+        if not force and recorded.get(path) != _digest(current):
+            raise ImportRefused(
+                f"{path} was edited since it was imported (or was not written by lessonkit import); "
+                "nothing was changed. Re-run with --force to overwrite it"
+            )
+    config_path = root / "mkdocs.yml"
+    config = config_path.read_text(encoding="utf-8")
+    everything = dict(files)
+    everything["mkdocs.yml"] = _with_nav(config, slug)
+    stale = sorted(set(recorded) - set(files))  # files an earlier import wrote that are gone now
+    manifest = {"lesson": report.lesson.path.name, "files": {p: _digest(c) for p, c in sorted(files.items())}}
+    everything[manifest_path] = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+    changes = {
+        path: content
+        for path, content in everything.items()
+        if not (root / path).exists() or (root / path).read_text(encoding="utf-8") != content
+    }
+    backups: dict[Path, bytes | None] = {}
+    try:
+        for path, content in changes.items():
+            target = root / path
+            backups[target] = target.read_bytes() if target.exists() else None
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            temporary.write_text(content, encoding="utf-8")
+            os.replace(temporary, target)
+        for path in stale:
+            target = root / path
+            if target.exists() and _digest(target.read_text(encoding="utf-8")) == recorded[path]:
+                backups[target] = target.read_bytes()
+                target.unlink()
+    except BaseException:
+        for target, before in backups.items():  # put back what was there
+            if before is None:
+                target.unlink(missing_ok=True)
+            else:
+                target.write_bytes(before)
+        raise
+    report.written = sorted(changes) + [f"{p} (removed)" for p in stale if not (root / p).exists()]
+    report.unchanged = sorted(set(everything) - set(changes))
+
+
+def import_lesson(
+    lesson_path: Path,
+    slug: str,
+    root: Path,
+    executor: Executor,
+    *,
+    samples: int = 20,
+    force: bool = False,
+    progress: Callable[[str], None] = lambda line: None,
+) -> ImportReport:
+    """Import the lesson at *lesson_path* into the project at *root* as *slug*.
+
+    Raises:
+        LessonError: Bad input (nothing is written); the message names the file and line.
+        ImportRefused: A file to write was edited since the last import (nothing is written).
+    """
+    check_slug(slug, root, lesson_path)
+    lesson = read_lesson(lesson_path)
+    started = time.monotonic()
+    report, snippets = analyse(lesson, slug, executor, samples=samples, progress=progress)
+    progress(f"lessonkit import: ran the programs in {time.monotonic() - started:.1f} s")
+    write_files(report, plan_files(report, snippets, root), root, force=force)
+    return report

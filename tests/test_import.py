@@ -1,0 +1,237 @@
+"""``lessonkit import``: a lesson written like the seed becomes snippets, claims, a page and a report.
+
+The imports run in a temporary copy of the project, with 4 runs per program and method
+(the site uses 20), and the copy is then built strictly. Only guaranteed verdicts are
+asserted: the seed's first claim cannot be printed (``join`` waits for the child's line),
+and its third is printed in every run once tracebacks are cut to their last line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from support import ROOT, copy_project, mkdocs_build
+
+from lessonkit.importing.lesson import LessonError, read_lesson
+from lessonkit.importing.tidy import passes_checks, same_tree
+
+SEED = ROOT.parent / "shared/seed/000_0059d0fd189c05de.txt"
+MINE = ROOT / "tests/data/exitcode_lesson.txt"
+SAMPLES = "4"
+
+pytestmark = pytest.mark.skipif(not SEED.is_file(), reason="the seed lesson is not next to the project")
+
+
+def lessonkit_import(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "lessonkit.cli", "import", *args, "--samples", SAMPLES]
+    return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=600)
+
+
+def tree_digest(project: Path) -> dict[str, str]:
+    """Every file the import may write, with its digest (the cache aside)."""
+    found = {}
+    for folder in ("docs", "snippets"):
+        for path in sorted((project / folder).rglob("*")):
+            if path.is_file():
+                found[str(path.relative_to(project))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    found["mkdocs.yml"] = hashlib.sha256((project / "mkdocs.yml").read_bytes()).hexdigest()
+    return found
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_project(tmp_path_factory.mktemp("import") / "project", samples=2)
+
+
+@pytest.fixture(scope="module")
+def seed_import(project: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
+    report = tmp_path_factory.mktemp("report") / "seed.json"
+    done = lessonkit_import(project, str(SEED), "--slug", "seed", "--report", str(report))
+    assert done.returncode == 0, done.stderr
+    return json.loads(report.read_text(encoding="utf-8")), done.stdout
+
+
+@pytest.fixture(scope="module")
+def mine_import(project: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    report = tmp_path_factory.mktemp("report") / "mine.json"
+    done = lessonkit_import(project, str(MINE), "--slug", "exitcode", "--report", str(report))
+    assert done.returncode == 0, done.stderr
+    return json.loads(report.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def built(project: Path, seed_import, mine_import, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = tmp_path_factory.mktemp("site")
+    result = mkdocs_build(project, site)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return site
+
+
+def test_the_report_gives_the_seed_s_known_verdicts(seed_import) -> None:
+    report, table = seed_import
+    assert report["encoding"] == "utf-8" and report["slug"] == "seed"
+    programs = report["programs"]
+    assert [p["snippet"] for p in programs] == [
+        f"snippets/seed/0{n}_{name}.py"
+        for n, name in zip(range(1, 6), ["task"] * 3 + ["foo_bar"] * 2, strict=True)
+    ]
+    assert programs[0]["verdict"] == "never-seen"
+    assert programs[2]["verdict"] == "matches"
+    assert (
+        programs[2]["fence"]["expect"]
+        == "AssertionError: daemonic processes are not allowed to have children"
+    )
+    for program in programs:
+        assert set(program["methods"]) == {"fork", "spawn", "forkserver"}
+        for runs in program["methods"].values():
+            assert runs["runs"] == int(SAMPLES) and 0 <= runs["claim_seen"] <= runs["runs"]
+    assert "never-seen" in table and "matches" in table and "01_task" in table
+
+
+def test_verdicts_follow_from_the_counts(seed_import, mine_import) -> None:
+    for report in (seed_import[0], mine_import):
+        for program in report["programs"]:
+            seen = [m["claim_seen"] for m in program["methods"].values()]
+            runs = [m["runs"] for m in program["methods"].values()]
+            expected = "matches" if seen == runs else "never-seen" if not any(seen) else "sometimes"
+            assert program["verdict"] == expected, program
+
+
+def test_snippets_pass_the_checks_and_are_the_lesson_s_programs(project: Path, seed_import) -> None:
+    report, _ = seed_import
+    programs = read_lesson(SEED).programs
+    for entry, program in zip(report["programs"], programs, strict=True):
+        snippet = (project / entry["snippet"]).read_text(encoding="utf-8")
+        assert passes_checks(snippet), entry["snippet"]
+        if entry["form"].startswith("tidied"):
+            assert same_tree(snippet, program.code)
+        else:  # rewritten and shown by runs to behave the same, or kept as written with noqa
+            assert "same outcomes" in entry["form"] or "noqa" in snippet
+        claim = (project / entry["claim"]).read_text(encoding="utf-8")
+        assert claim == program.claim
+
+
+def test_my_lesson_s_wrong_claims_are_found_by_runs(mine_import) -> None:
+    by_name = {p["snippet"].split("/")[-1]: p for p in mine_import["programs"]}
+    assert by_name["01_task.py"]["verdict"] == "matches"
+    assert by_name["02_task.py"]["verdict"] == "never-seen", "a terminated process's exitcode is -15, not -9"
+    assert by_name["03_task.py"]["verdict"] == "matches"
+    no_guard = by_name["04_task.py"]
+    assert no_guard["fence"]["expect_methods"] == "spawn forkserver"
+    assert no_guard["methods"]["fork"]["claim_seen"] == no_guard["methods"]["fork"]["runs"]
+    assert no_guard["methods"]["spawn"]["claim_seen"] == 0
+    assert no_guard["verdict"] == "sometimes"
+
+
+def test_the_imported_pages_build_strictly_with_errata_and_an_english_banner(built: Path) -> None:
+    zh = BeautifulSoup((built / "seed/index.html").read_text(encoding="utf-8"), "html.parser")
+    assert len(zh.select(".lessonkit-runs")) == 5
+    assert len(zh.select("details.lessonkit-claim")) == 5
+    warnings = [a.get_text() for a in zh.select(".admonition.warning")]
+    assert any("0/" in w and "一次也没有出现" in w for w in warnings), warnings
+    assert zh.select_one("h1").get("id") == "seed"
+    en = BeautifulSoup((built / "en/seed/index.html").read_text(encoding="utf-8"), "html.parser")
+    banner = en.select_one(".lessonkit-untranslated")
+    assert banner is not None and banner.get("lang") == "en"
+    assert "not been translated into English yet" in banner.get_text()
+    assert en.select_one("article div[lang=zh] h1") is not None, "the Chinese original, marked lang=zh"
+    assert "Output given in the original" in en.select_one(".lessonkit-claim summary").get_text()
+
+
+def test_both_home_pages_list_the_nav_s_lessons(built: Path) -> None:
+    zh = BeautifulSoup((built / "index.html").read_text(encoding="utf-8"), "html.parser")
+    en = BeautifulSoup((built / "en/index.html").read_text(encoding="utf-8"), "html.parser")
+    zh_links = [a["href"] for a in zh.select("#lessons + ul a")]
+    en_items = [li.get_text() for li in en.select("#lessons + ul li")]
+    assert zh_links == ["daemon/", "seed/", "exitcode/"]
+    assert "Daemon processes" in en_items[0]
+    assert all("not translated yet" in item for item in en_items[1:])
+
+
+def test_importing_again_changes_nothing_and_a_gb18030_copy_gives_the_same_files(
+    project: Path, seed_import, tmp_path: Path
+) -> None:
+    before = tree_digest(project)
+    again = lessonkit_import(project, str(SEED), "--slug", "seed")
+    assert again.returncode == 0, again.stderr
+    assert "nothing changed" in again.stdout
+    gb = tmp_path / SEED.name  # the same lesson, in another encoding and with CRLF
+    gb.write_bytes(SEED.read_text(encoding="utf-8").replace("\n", "\r\n").encode("gb18030"))
+    other = lessonkit_import(project, str(gb), "--slug", "seed")
+    assert other.returncode == 0, other.stderr
+    assert "read" in other.stdout and "as gb18030" in other.stdout
+    assert "nothing changed" in other.stdout
+    assert tree_digest(project) == before
+
+
+def test_an_edited_file_is_never_overwritten_without_force(project: Path, seed_import) -> None:
+    page = project / "docs/seed.md"
+    original = page.read_text(encoding="utf-8")
+    page.write_text(original + "\n一位贡献者改写了这里。\n", encoding="utf-8")
+    before = tree_digest(project)
+    refused = lessonkit_import(project, str(SEED), "--slug", "seed")
+    assert refused.returncode == 1
+    assert "docs/seed.md was edited since it was imported" in refused.stderr
+    assert tree_digest(project) == before, "nothing changed"
+    forced = lessonkit_import(project, str(SEED), "--slug", "seed", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert page.read_text(encoding="utf-8") == original
+
+
+@pytest.mark.parametrize(
+    ("content", "slug", "message"),
+    [
+        (None, "fresh", "cannot read the lesson"),
+        (b"## \xff\xfe\xfd\xfc title\n", "fresh", "neither UTF-8 nor GB18030"),
+        ("## 标题\n\n只有文字，没有程序。\n", "fresh", "no program found"),
+        ("## 标题\n\n输出结果\n\n```python\n主\n```\n", "fresh", ":3: “输出结果” has no program before it"),
+        ("## 标题\n\n```python\nprint(1)\n```\n\n输出结果\n", "fresh", ":7: “输出结果” is not followed by"),
+        ("## 标题\n\n```python\nprint(1)\n```\n", "Not A Slug", "a slug is a lowercase ASCII name"),
+        ("## 标题\n\n```python\nprint(1)\n```\n", "daemon", "belongs to another lesson"),
+    ],
+    ids=["missing", "undecodable", "no-program", "marker-first", "marker-alone", "bad-slug", "taken-slug"],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(
+    project: Path, tmp_path: Path, content: str | bytes | None, slug: str, message: str
+) -> None:
+    lesson = tmp_path / "lesson.txt"
+    if isinstance(content, str):
+        lesson.write_text(content, encoding="utf-8")
+    elif isinstance(content, bytes):
+        lesson.write_bytes(content)
+    before = tree_digest(project)
+    done = lessonkit_import(project, str(lesson), "--slug", slug)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], done.stderr
+    if content is not None and slug == "fresh":
+        assert str(lesson) in lines[0], "the message names the file"
+    assert tree_digest(project) == before
+
+
+def test_a_program_that_does_not_parse_is_shown_not_run(tmp_path: Path) -> None:
+    lesson = tmp_path / "broken.txt"
+    lesson.write_text("## 标题\n\n```python\nprint('unclosed'\n```\n\n输出结果\n\n```python\nunclosed\n```\n")
+    parsed = read_lesson(lesson)
+    assert parsed.programs[0].syntax_error is not None
+    project = copy_project(tmp_path / "project", samples=1)
+    report = tmp_path / "report.json"
+    done = lessonkit_import(project, str(lesson), "--slug", "broken", "--report", str(report))
+    assert done.returncode == 0, done.stderr
+    entry = json.loads(report.read_text(encoding="utf-8"))["programs"][0]
+    assert entry["verdict"] == "not-run" and "does not parse" in entry["not_run"]
+    page = (project / "docs/broken.md").read_text(encoding="utf-8")
+    assert "```text\nprint('unclosed'\n```" in page and 'exec="on"' not in page
+
+
+def test_lesson_errors_name_the_file_and_line(tmp_path: Path) -> None:
+    lesson = tmp_path / "x.txt"
+    lesson.write_text("## t\n\n运行结果：\n\n```\nx\n```\n", encoding="utf-8")
+    with pytest.raises(LessonError, match=r"x\.txt:3: “运行结果：” has no program before it"):
+        read_lesson(lesson)
