@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,3 +107,31 @@ def marked_processes(marker: str, grace: float = 5.0) -> list[str]:
         if not found or time.monotonic() >= deadline:
             return found
         time.sleep(0.05)
+
+
+T = TypeVar("T")
+
+if TYPE_CHECKING:
+    from lessonkit.site.pages import ExecFence
+
+
+def executed_blocks(page: str) -> list[ExecFence]:
+    """The executed blocks of ``docs/PAGE``, in page order: what the page's tests count and look up.
+
+    Tests derive their numbers from here (blocks, tabs, claims), so adding an example to a
+    lesson never means editing a test.
+    """
+    from lessonkit.site.pages import find_exec_fences
+
+    return find_exec_fences((ROOT / "docs" / page).read_text(encoding="utf-8"), page)
+
+
+def by_snippet(page: str, found: list[T]) -> dict[str, T]:
+    """Pair what a test found for each executed block of *page* (in page order) with its snippet."""
+    blocks = executed_blocks(page)
+    assert len(found) == len(blocks), f"{page}: {len(blocks)} executed blocks, {len(found)} found"
+    return {str(block.include): item for block, item in zip(blocks, found, strict=True)}
+
+
+SUMMARY = re.compile(r"ran (?P<examples>\d+) examples \((?P<cached>\d+) cached; (?P<runs>\d+) runs in all\)")
+"""The build's one-line summary of what it ran."""

@@ -1,4 +1,8 @@
-"""The built lesson: five examples with real outputs, errata beside the original's claims, hidden answers."""
+"""The built lesson: its examples with real outputs, errata beside the original's claims, hidden answers.
+
+Numbers come from the page's source (its executed blocks, claims, warnings and answers), and
+blocks are looked up by snippet, so adding an example never means editing these tests.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,11 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from support import ROOT, by_snippet, executed_blocks
 from test_build import METHODS, runs_on
 
 PAGES = {"zh": "daemon/index.html", "en": "en/daemon/index.html"}
+SOURCES = {"zh": "daemon.md", "en": "daemon.en.md"}
 ORIGINAL_SUMMARY = {"zh": "原文给出的输出", "en": "Output given in the original"}
 
 
@@ -17,32 +23,40 @@ def soup(site: Path, language: str) -> BeautifulSoup:
 
 
 @pytest.mark.parametrize("language", PAGES)
-def test_all_five_examples_show_real_outputs_under_three_methods(built_site: Path, language: str) -> None:
-    blocks = runs_on(built_site / PAGES[language])
-    assert len(blocks) == 5
-    for block in blocks:
+def test_every_example_shows_real_outputs_under_three_methods(built_site: Path, language: str) -> None:
+    blocks = by_snippet(SOURCES[language], runs_on(built_site / PAGES[language]))
+    for block in blocks.values():
         assert list(block) == METHODS
         assert all(output.strip() for output in block.values())
-    assert all("子进程1 is running" in out for out in blocks[0].values())
-    assert all("daemonic processes are not allowed" in out for out in blocks[2].values())
-    assert all(out.strip().endswith("end456") for out in blocks[3].values())
+    assert all("子进程1 is running" in out for out in blocks["daemon/daemon_join.py"].values())
+    assert all(
+        "daemonic processes are not allowed" in out for out in blocks["daemon/daemon_child_join.py"].values()
+    )
+    assert all(out.strip().endswith("end456") for out in blocks["daemon/exercise_daemon_killed.py"].values())
 
 
 @pytest.mark.parametrize("language", PAGES)
 def test_errata_sit_beside_the_originals_claims(built_site: Path, language: str) -> None:
     page = soup(built_site, language)
     originals = [d for d in page.select("details") if ORIGINAL_SUMMARY[language] in d.summary.get_text()]
-    assert len(originals) == 5
+    claims = [block for block in executed_blocks(SOURCES[language]) if "claim" in block.options]
+    assert len(originals) == len(claims)
     assert all(not d.has_attr("open") for d in originals), "the original's claims start collapsed"
-    assert originals[0].select_one("pre").get_text().strip() == "主"
-    assert len(page.select(".admonition.warning")) == 3  # one erratum per divergent claim
+    shown = {
+        block.options["claim"]: d.select_one("pre").get_text()
+        for block, d in zip(claims, originals, strict=True)
+    }
+    assert shown["daemon/original/daemon_join.txt"].strip() == "主"
+    source = (ROOT / "docs" / SOURCES[language]).read_text(encoding="utf-8")
+    assert len(page.select(".admonition.warning")) == source.count("!!! warning")
 
 
 @pytest.mark.parametrize("language", PAGES)
 def test_exercise_answers_stay_hidden_until_opened(built_site: Path, language: str) -> None:
     page = soup(built_site, language)
     answers = page.select("details.success")
-    assert len(answers) == 2
+    source = (ROOT / "docs" / SOURCES[language]).read_text(encoding="utf-8")
+    assert len(answers) == source.count("??? success") > 0
     for answer in answers:
         assert not answer.has_attr("open")
         assert answer.select_one(".lessonkit-runs") is not None, "the real output is inside the answer"
@@ -51,7 +65,7 @@ def test_exercise_answers_stay_hidden_until_opened(built_site: Path, language: s
 @pytest.mark.parametrize("language", PAGES)
 def test_each_output_names_its_provenance(built_site: Path, language: str) -> None:
     captions = soup(built_site, language).select(".lessonkit-caption")
-    assert len(captions) == 15
+    assert len(captions) == len(executed_blocks(SOURCES[language])) * len(METHODS)
     word = "伪终端" if language == "zh" else "pseudo-terminal"
     assert all("CPython" in c.get_text() and word in c.get_text() for c in captions)
 

@@ -54,6 +54,8 @@ def build_trace(
     trace = builder.finish(returncode)
     if output is not None:
         trace["events"] = _aligned(trace["events"], output)
+    for event in trace["events"]:  # ordered by nanoseconds: two events 0.1 ms apart keep their order
+        event.pop("_ns", None)
     return trace
 
 
@@ -64,17 +66,18 @@ def _aligned(events: list[dict[str, Any]], output: str) -> list[dict[str, Any]]:
     screens = [{e["text"].rstrip(), apply_screen(e["text"]).rstrip()} for e in recorded]
     used = [False] * len(recorded)
     prints = []
-    previous = 0.0
+    previous = {"t": 0.0, "_ns": 0}  # the time of the latest line so far: output order is time order
     for line in output.splitlines():
         match = next((i for i in range(len(recorded)) if not used[i] and line.rstrip() in screens[i]), None)
         if match is None:
-            prints.append({"t": previous, "process": None, "kind": "print", "text": line, "stream": None})
+            prints.append({**previous, "process": None, "kind": "print", "text": line, "stream": None})
             continue
         used[match] = True
-        previous = max(previous, recorded[match]["t"])
-        prints.append({**recorded[match], "t": previous, "text": line})
+        if recorded[match]["_ns"] > previous["_ns"]:
+            previous = {"t": recorded[match]["t"], "_ns": recorded[match]["_ns"]}
+        prints.append({**recorded[match], **previous, "text": line})
     others = [e for e in events if e["kind"] != "print"]
-    return sorted(others + prints, key=lambda event: event["t"])
+    return sorted(others + prints, key=lambda event: event["_ns"])
 
 
 class _TraceBuilder:
@@ -110,7 +113,7 @@ class _TraceBuilder:
         return self.names[pid]
 
     def _event(self, t: int, process: str, kind: str, **fields: Any) -> None:
-        self.events.append({"t": self._seconds(t), "process": process, "kind": kind, **fields})
+        self.events.append({"t": self._seconds(t), "_ns": t, "process": process, "kind": kind, **fields})
 
     def add(self, event: dict[str, Any]) -> None:
         kind, pid, t = event["kind"], event["pid"], event["t"]
@@ -192,7 +195,7 @@ class _TraceBuilder:
         self.lines.clear()
         self.processes[MAIN]["exitcode"] = returncode
         self._event(self.last, MAIN, "exit", exitcode=returncode)
-        self.events.sort(key=lambda event: event["t"])  # stable: same-time events keep their order
+        self.events.sort(key=lambda event: event["_ns"])  # stable: same-time events keep their order
         return {"processes": list(self.processes.values()), "events": self.events}
 
 

@@ -1,0 +1,96 @@
+"""Adding content never means editing a test.
+
+Tried as a contributor would, in a copy of the repository: add one example to the daemon
+lesson (in both languages, with no claim and no hand-written guarantees), import a lesson
+with ``lessonkit import``, then run the tests that read the site's content, unedited, in
+the copy. They build the copy's site and must all pass: their numbers come from the pages.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from support import ROOT
+
+CONTENT_TESTS = [
+    "tests/test_build.py",
+    "tests/test_lesson_page.py",
+    "tests/test_lesson_claims.py",
+    "tests/test_timeline.py",
+    "tests/test_parity.py",
+    "tests/test_examples.py",
+    "tests/test_links.py",
+    "tests/test_trace.py::test_outcomes_json_has_the_shown_run_s_trace",
+]
+
+EXTRA_SNIPPET = """\
+from multiprocessing import Process
+
+
+def greet(name):
+    print(f"hello from {name}")
+
+
+if __name__ == "__main__":
+    p = Process(target=greet, args=("a child",))
+    p.start()
+    p.join()
+    print("the main process is done")
+"""
+
+EXTRA_SECTION = {
+    "daemon.md": "\n## 再来一个例子 {{ #one-more }}\n\n{fence}\n",
+    "daemon.en.md": "\n## One more example {{ #one-more }}\n\n{fence}\n",
+}
+IMPORT_FLAGS = ("--slug", "exitcode", "--samples", "2")
+FENCE = '```python exec="on" source="above"\n--8<-- "daemon/extra_greeting.py"\n```'
+
+
+def copy_repository(destination: Path) -> Path:
+    """Copy the files git knows (committed or not, ignored ones aside), as a contributor's clone has them."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return destination
+
+
+def test_adding_an_example_and_importing_a_lesson_leave_the_content_tests_green(tmp_path: Path) -> None:
+    repo = copy_repository(tmp_path / "repo")
+    (repo / "snippets/daemon/extra_greeting.py").write_text(EXTRA_SNIPPET, encoding="utf-8")
+    for page, section in EXTRA_SECTION.items():
+        with (repo / "docs" / page).open("a", encoding="utf-8") as handle:
+            handle.write(section.format(fence=FENCE))
+    env = {k: v for k, v in os.environ.items() if k != "LESSONKIT_SAMPLES"}
+    imported = subprocess.run(
+        [sys.executable, "-m", "lessonkit.cli", "import", "tests/data/exitcode_lesson.txt", *IMPORT_FLAGS],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert (repo / "docs/exitcode.md").is_file() and "  - exitcode.md" in (repo / "mkdocs.yml").read_text()
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *CONTENT_TESTS],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        env=env,
+    )
+    assert tests.returncode == 0, tests.stdout[-6000:] + tests.stderr[-2000:]
+    assert " passed" in tests.stdout and " failed" not in tests.stdout
