@@ -139,6 +139,11 @@ def test_the_imported_pages_build_strictly_with_errata_and_an_english_banner(bui
     banner = en.select_one(".lessonkit-untranslated")
     assert banner is not None and banner.get("lang") == "en"
     assert "not been translated into English yet" in banner.get_text()
+    guide = banner.select_one("a")["href"]
+    assert (built / "en/seed" / guide / "index.html").resolve() == (
+        built / "en/contributing/index.html"
+    ).resolve()
+    assert (built / "en/contributing/index.html").is_file(), "how to help: the contributing guide"
     assert en.select_one("article div[lang=zh] h1") is not None, "the Chinese original, marked lang=zh"
     assert "Output given in the original" in en.select_one(".lessonkit-claim summary").get_text()
 

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from mkdocs.utils import meta
+from mkdocs.utils import get_relative_url, meta
 
 MARKER = "<!-- lessonkit: lessons -->"
 """A line of a page that the list of lessons replaces."""
@@ -25,9 +25,8 @@ _WORDS = {
         "untranslated": " (in Chinese: not translated yet)",
         "banner_title": "Not translated yet",
         "banner": "This lesson has not been translated into English yet, so the Chinese original is shown "
-        "below. Its outputs, counts and captions come from real runs, as on every page. You can help: "
-        "the section “Adding a lesson” of the project's README.md says how to translate a lesson "
-        "(write <code>docs/{name}.en.md</code>).",
+        "below. Its outputs, counts and captions come from real runs, as on every page. You can help "
+        'translate it: <a href="{guide}">Contributing</a> says how (write <code>docs/{name}.en.md</code>).',
     },
 }
 
@@ -78,12 +77,22 @@ def lesson_list(nav: Any, docs_dir: Path, language: str, home: str) -> str:
     return "\n".join(items)
 
 
-def untranslated_banner(language: str, page: str) -> str:
-    """Return the banner, in *language*, over a page shown in the original language."""
+GUIDE = "contributing/"
+"""The contributing guide's URL in each language's site, which the banner links to."""
+
+
+def untranslated_banner(language: str, page: str, page_url: str) -> str:
+    """Return the banner, in *language*, over a page shown in the original language.
+
+    *page_url* is the page's URL in the built site (``en/seed/``); the link to the
+    contributing guide is relative to it.
+    """
     words = _WORDS[language]
     name = html.escape(Path(page).name.removesuffix(".md"))
+    prefix = f"{language}/" if page_url.startswith(f"{language}/") else ""
+    guide = html.escape(get_relative_url(prefix + GUIDE, page_url))
     return (
         f'<div class="admonition info lessonkit-untranslated" lang="{language}">'
         f'<p class="admonition-title">{html.escape(words["banner_title"])}</p>'
-        f"<p>{words['banner'].format(name=name)}</p></div>"
+        f"<p>{words['banner'].format(name=name, guide=guide)}</p></div>"
     )

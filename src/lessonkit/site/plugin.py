@@ -441,7 +441,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         uri = page.file.src_uri
         if uri.endswith(f".{language}.md") or translation(Path(self.docs_dir), uri, language) is not None:
             return html
-        return untranslated_banner(language, uri) + '<div lang="zh">' + html + "</div>"
+        return untranslated_banner(language, uri, page.url) + '<div lang="zh">' + html + "</div>"
 
     def _site(self, token: str | None) -> FenceSite:
         if token is not None and token in self.sites:
