@@ -29,7 +29,7 @@ from lessonkit.importing.tidy import tidy
 from lessonkit.results.checks import TRACEBACK_MARKER, find_problem
 from lessonkit.results.outcomes import MethodOutcomes, exception_lines, judge
 from lessonkit.running.executor import Example, Executor
-from lessonkit.running.options import RunOptions
+from lessonkit.running.options import MAX_SAMPLES, RunOptions
 from lessonkit.running.runner import ExampleResult
 from lessonkit.running.start_method import DEFAULT_START_METHODS, StartMethod
 
@@ -267,18 +267,22 @@ def analyse(
     if second:
         progress(f"lessonkit import: running {len(second)} programs that raise again, with expect ...")
         runs.update(_run(executor, second, progress))
+    latest = {**first, **second}  # each candidate's example, with what it declares
+    for report in reports:
+        if report.name not in tidied or report.not_run is not None:
+            continue
+        options = latest[report.name].options
+        problems = [p for rs in runs[report.name].values() for r in rs if (p := find_problem(r, options))]
+        if problems:
+            report.not_run = f"shown, not run: it does not behave the same in every run ({problems[0]})"
     # A rewrite whose outcomes look different gets a second look, with twice the runs, all new.
-    doubtful = {
-        name: example
+    again = min(2 * samples, MAX_SAMPLES)
+    recheck = {
+        f"{key}/again": replace(latest[key], options=replace(latest[key].options, samples=again))
         for report in reports
         if report.name in tidied and report.not_run is None and not tidied[report.name].same_tree
-        for name in (report.name, f"{report.name}/as-written")
         if not same_outcomes(runs[f"{report.name}/as-written"], runs[report.name])
-        for example in [(second if name in second else first)[name]]
-    }
-    recheck = {
-        f"{name}/again": Example(e.code, replace(e.options, samples=min(2 * samples, 200)), e.filename)
-        for name, e in doubtful.items()
+        for key in (report.name, f"{report.name}/as-written")
     }
     if recheck:
         progress(
@@ -289,23 +293,16 @@ def analyse(
         if report.name not in tidied or report.not_run is not None:
             continue
         t = tidied[report.name]
-        example = (second if report.name in second else first)[report.name]
         results = runs[report.name]
-        failures = [find_problem(r, example.options) for rs in results.values() for r in rs]
-        failures = [f for f in failures if f]
-        if failures:
-            report.not_run = f"shown, not run: it does not behave the same in every run ({failures[0]})"
-            continue
         code = t.rewritten
         if t.same_tree:
             report.form = "tidied (same syntax tree)"
         else:
-            total = samples * len(results)
-            again = f"{report.name}/again" in runs
-            if again:
-                total += min(2 * samples, 200) * len(results)
+            rechecked = f"{report.name}/again" in runs
+            total = (samples + (again if rechecked else 0)) * len(results)
             if same_outcomes(runs[f"{report.name}/as-written"], results) or (
-                again and same_outcomes(runs[f"{report.name}/as-written/again"], runs[f"{report.name}/again"])
+                rechecked
+                and same_outcomes(runs[f"{report.name}/as-written/again"], runs[f"{report.name}/again"])
             ):
                 report.form = f"rewritten (same outcomes in {total} runs each)"
             else:
