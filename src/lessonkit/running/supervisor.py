@@ -71,7 +71,7 @@ def _arguments(argv: list[str]) -> SimpleNamespace:
     options = argv[:split]
     for name, value in zip(options[::2], options[1::2], strict=True):
         values[name.removeprefix("--").replace("-", "_")] = names[name](value)
-    missing = {name.removeprefix("--").replace("-", "_") for name in names} - set(values) - {"input_fd"}
+    missing = {name.removeprefix("--").replace("-", "_") for name in names} - set(values)
     if missing:
         raise SystemExit(f"supervisor: missing {', '.join(sorted(missing))}")
     return SimpleNamespace(**values, command=argv[split + 1 :])
