@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from conftest import PAGES
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from support import ROOT, executed_blocks
 
 LESSON = {"zh": "/daemon/", "en": "/en/daemon/"}
@@ -198,6 +200,18 @@ def test_search_finds_the_lesson_in_its_language(page, language: str, query: str
     search(page, query)
     results = page.locator(".md-search-result__item a")
     results.first.wait_for(state="attached", timeout=15000)
+    # Material searches after every key, so the first results may answer a prefix ("o", "or", ...).
+    # Wait for the answer to the whole word; if it never comes, the assertion shows what did.
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(
+            """([expected, english]) => {
+                const link = document.querySelector('.md-search-result__item a');
+                const path = link && new URL(link.href).pathname;
+                return path && path.endsWith(expected) && path.startsWith('/en/') === english;
+            }""",
+            arg=[expected, language == "en"],
+            timeout=10000,
+        )
     first = urlsplit(results.first.get_attribute("href")).path
     assert first.endswith(expected) and (first.startswith("/en/") == (language == "en")), first
 
