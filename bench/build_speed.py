@@ -71,7 +71,7 @@ def timed_build(site_dir: Path, **env: str) -> float:
 def stored_durations(cache: Path) -> list[float]:
     """Return the duration of every run stored in *cache* (all samples of every entry)."""
     durations = []
-    for entry in cache.glob("*.json"):
+    for entry in cache.rglob("*.json"):  # one folder per interpreter
         durations += [
             result["duration"] for result in json.loads(entry.read_text(encoding="utf-8"))["results"]
         ]

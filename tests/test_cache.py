@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from support import ROOT, SUMMARY, copy_project, mkdocs_build
 
 from lessonkit.running.cache import ResultCache
 from lessonkit.running.executor import Example, run_key
+from lessonkit.running.interpreter import current as current_interpreter
 from lessonkit.running.options import RunDefaults, RunOptions
 from lessonkit.running.runner import run_example
 from lessonkit.running.start_method import StartMethod
@@ -224,12 +226,12 @@ def test_a_truncated_entry_is_ignored_and_rerun(
     project: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     build_in_process(project, monkeypatch)
-    entry = sorted((project / ".cache/lessonkit").glob("*.json"))[0]
+    entry = sorted(ResultCache(project / ".cache/lessonkit").directory.glob("*.json"))[0]
     entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])
     plugin = build_in_process(project, monkeypatch)
     assert plugin.executor.runs == 1
     assert f"ignoring damaged cache entry {entry}" in caplog.text
-    assert ResultCache(entry.parent).get(entry.stem) is not None, "the rerun replaced the damaged entry"
+    assert ResultCache(entry.parent.parent).get(entry.stem) is not None, "the rerun replaced the entry"
 
 
 def test_a_tampered_entry_fails_its_checksum(tmp_path: Path) -> None:
@@ -239,9 +241,9 @@ def test_a_tampered_entry_fails_its_checksum(tmp_path: Path) -> None:
     key = example.key(StartMethod.FORK)
     cache.put(key, [result, result])
     assert cache.get(key) == (result, result)
-    entry = json.loads((tmp_path / f"{key}.json").read_text())
+    entry = json.loads((cache.directory / f"{key}.json").read_text())
     entry["results"][1]["output"] = "forged\n"
-    (tmp_path / f"{key}.json").write_text(json.dumps(entry))
+    (cache.directory / f"{key}.json").write_text(json.dumps(entry))
     assert cache.get(key) is None
 
 
@@ -254,6 +256,22 @@ def test_entries_no_page_uses_are_pruned(project: Path, monkeypatch: pytest.Monk
         page.write_text(page.read_text().split('```python exec="on" start_methods')[0], encoding="utf-8")
     build_in_process(project, monkeypatch)
     assert cache.keys() == keys_of(project, monkeypatch)["fast.py"]
+
+
+def test_pruning_keeps_other_interpreters_results(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build prunes only the results of the Python that built; the old flat layout's files go."""
+    root = project / ".cache/lessonkit"
+    result = run_example("print(1)", start_method=StartMethod.FORK, timeout=30)
+    other = ResultCache(root, replace(current_interpreter(), version="3.99.0"))
+    other.put("0" * 64, [result])
+    root.mkdir(parents=True, exist_ok=True)
+    legacy = root / f"{'1' * 64}.json"
+    legacy.write_text("{}", encoding="utf-8")
+    build_in_process(project, monkeypatch)
+    assert other.keys() == {"0" * 64}, "another interpreter's result survives the build's pruning"
+    assert other.directory.name == "cpython-3.99.0"
+    assert not legacy.exists(), "an entry of the old layout, which nothing reads, was pruned"
+    assert len(ResultCache(root).keys()) == 5
 
 
 def test_two_builds_at_once_share_one_cache(project: Path, tmp_path: Path) -> None:
@@ -276,7 +294,7 @@ def test_two_builds_at_once_share_one_cache(project: Path, tmp_path: Path) -> No
     cache = ResultCache(cache_dir)
     assert len(cache.keys()) == 5
     assert all(cache.get(key) is not None for key in cache.keys())  # noqa: SIM118 - keys() is ResultCache's method
-    assert not list(cache_dir.glob("*.tmp")), "no temporary file is left behind"
+    assert not list(cache.directory.glob("*.tmp")), "no temporary file is left behind"
     for i in range(2):
         assert "slow b" in (tmp_path / f"site{i}/index.html").read_text(encoding="utf-8")
 

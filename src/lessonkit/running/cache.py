@@ -1,7 +1,9 @@
 """A directory of finished runs, keyed by everything that can change a result.
 
 Each entry is one JSON file named by its key, holding every sample of one
-(block, start method): all of them or none. Writes go to a temporary file
+(block, start method): all of them or none. Entries live in one folder per
+interpreter (``cpython-3.11.7/``), so pruning after a build with one Python never
+deletes the results another Python made (a drift check's, or the site's). Writes go to a temporary file
 that is then renamed, so concurrent builds never see half an entry. An entry
 that cannot be read back intact is ignored (and logged), and the run is redone.
 """
@@ -17,6 +19,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from lessonkit.running.interpreter import Interpreter, current
 from lessonkit.running.runner import ExampleResult
 
 log = logging.getLogger("mkdocs.plugins.lessonkit")
@@ -31,10 +34,18 @@ def _digest(payload: object) -> str:
 
 
 class ResultCache:
-    """Finished, successful samples stored as ``DIRECTORY/KEY.json``, one file per (block, method)."""
+    """Finished, successful samples stored as ``ROOT/PYTHON/KEY.json``, one file per (block, method)."""
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
+    def __init__(self, root: Path, python: Interpreter | None = None) -> None:
+        """Keep the results *python* (default: the one running lessonkit) made, under *root*."""
+        self.root = root
+        self.python = python or current()
+        self.directory = root / self.python.tag
+        """Where this interpreter's entries are."""
+
+    def for_python(self, python: Interpreter) -> ResultCache:
+        """Return the same cache, for the results *python* makes."""
+        return self if python == self.python else ResultCache(self.root, python)
 
     def _path(self, key: str) -> Path:
         return self.directory / f"{key}.json"
@@ -80,10 +91,16 @@ class ResultCache:
         return {path.stem for path in self.directory.glob("*.json")}
 
     def prune(self, keep: set[str]) -> int:
-        """Delete entries whose key is not in *keep*; return how many were deleted."""
+        """Delete this interpreter's entries whose key is not in *keep*; return how many were deleted.
+
+        Entries of other interpreters stay. So do the files of the layout before one folder
+        per interpreter (``ROOT/KEY.json``), which no lookup reads: they go too.
+        """
         removed = 0
-        for key in self.keys() - keep:
+        stale = [self._path(key) for key in self.keys() - keep]
+        stale += list(self.root.glob("*.json")) if self.root.is_dir() else []
+        for path in stale:
             with contextlib.suppress(FileNotFoundError):
-                self._path(key).unlink()
+                path.unlink()
                 removed += 1
         return removed

@@ -17,6 +17,8 @@ from pathlib import Path
 from lessonkit.results.checks import find_problem
 from lessonkit.running import output, runner, sandbox, script_env, supervisor, tracer
 from lessonkit.running.cache import ResultCache
+from lessonkit.running.interpreter import Interpreter
+from lessonkit.running.interpreter import current as current_interpreter
 from lessonkit.running.options import RunOptions
 from lessonkit.running.runner import HAS_TERMINAL, ExampleResult, run_example
 from lessonkit.running.sandbox import Isolation, use_sandbox
@@ -44,9 +46,15 @@ class Example:
     options: RunOptions
     filename: str
 
-    def key(self, start_method: StartMethod, isolated: bool = False, traced: bool = False) -> str:
+    def key(
+        self,
+        start_method: StartMethod,
+        isolated: bool = False,
+        traced: bool = False,
+        python: Interpreter | None = None,
+    ) -> str:
         """Return the cache key of this example's samples under *start_method*."""
-        return run_key(self.code, start_method, self.options, self.filename, isolated, traced)
+        return run_key(self.code, start_method, self.options, self.filename, isolated, traced, python)
 
 
 def run_key(
@@ -56,8 +64,13 @@ def run_key(
     filename: str,
     isolated: bool = False,
     traced: bool = False,
+    python: Interpreter | None = None,
 ) -> str:
-    """Return a digest of everything that can change the samples of one (example, start method)."""
+    """Return a digest of everything that can change the samples of one (example, start method).
+
+    *python* runs the example (default: the base interpreter running lessonkit).
+    """
+    python = python or current_interpreter()
     material = {
         "isolated": isolated,
         "traced": traced,
@@ -74,7 +87,7 @@ def run_key(
         "screen": options.screen,
         "stdin": options.stdin,
         "samples": options.samples,
-        "python": [platform.python_implementation(), platform.python_version()],
+        "python": [python.implementation, python.version],
         "os": [platform.system(), platform.machine()],
         "terminal": HAS_TERMINAL,
         "executor": EXECUTOR_VERSION,
@@ -169,8 +182,12 @@ class Executor:
         refresh: bool = False,
         isolation: Isolation = Isolation.AUTO,
         trace: bool = False,
+        python: Interpreter | None = None,
     ) -> None:
         """Create an executor; with *trace*, every run records what its processes do.
+
+        Examples run with *python* (default: the base interpreter running lessonkit), and
+        its results go to *cache*'s folder for that interpreter.
 
         Raises:
             IsolationUnavailable: *isolation* is required but this machine cannot sandbox.
@@ -180,7 +197,8 @@ class Executor:
         self.trace = trace
         self.repo_root = repo_root
         self.jobs = max(1, jobs)
-        self.cache = cache
+        self.python = python or current_interpreter()
+        self.cache = cache.for_python(self.python) if cache is not None else None
         self.refresh = refresh
         self.runs = 0
         self.used: set[str] = set()
@@ -194,7 +212,7 @@ class Executor:
 
     def key(self, example: Example, method: StartMethod) -> str:
         """Return the cache key of *example*'s samples under *method* on this executor."""
-        return example.key(method, self.isolated, self.trace)
+        return example.key(method, self.isolated, self.trace, self.python)
 
     def _lookup(self, key: str) -> Samples | None:
         if key in self._memory:
@@ -222,6 +240,7 @@ class Executor:
                 trace=self.trace,
                 screen=example.options.screen,
                 stdin=example.options.stdin,
+                python=self.python,
             )
         except BaseException as error:  # not a failing example (that is a result) but a broken run
             with self._lock:

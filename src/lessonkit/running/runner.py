@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lessonkit.running import sandbox, supervisor
+from lessonkit.running.interpreter import Interpreter
+from lessonkit.running.interpreter import current as current_interpreter
 from lessonkit.running.limits import ResourceLimits
 from lessonkit.running.output import MAX_OUTPUT_BYTES, normalize_output
 from lessonkit.running.sandbox import Isolation, RunDirectories
@@ -365,6 +367,7 @@ def run_example(
     trace: bool = False,
     screen: bool = True,
     stdin: str | None = None,
+    python: Interpreter | None = None,
 ) -> ExampleResult:
     """Run *code* as a script in a fresh interpreter and return what it printed.
 
@@ -383,6 +386,7 @@ def run_example(
             (see :func:`lessonkit.running.output.apply_screen`).
         stdin: Lines to type into the terminal, each when the program waits for input (the
             terminal echoes them); None leaves stdin closed, so ``input()`` meets EOF.
+        python: The interpreter to run it with (default: the base interpreter running lessonkit).
 
     Returns:
         The normalised output, exit code and provenance of the run.
@@ -392,7 +396,8 @@ def run_example(
     """
     use_terminal = HAS_TERMINAL if terminal is None else terminal and HAS_TERMINAL
     sandboxed = sandbox.use_sandbox(isolation)
-    python = str(sandbox.python_executable())
+    interpreter = python or current_interpreter()
+    python_path = str(interpreter.executable)
     with tempfile.TemporaryDirectory(prefix="lessonkit-") as tmp:
         directories = RunDirectories.create(Path(tmp).resolve())
         (directories.work / filename).write_text(code, encoding="utf-8")
@@ -409,14 +414,14 @@ def run_example(
             site_dir=tools,
             home=home,
             terminal=use_terminal,
-            path=sandbox.example_path_variable(),
+            path=sandbox.example_path_variable(interpreter),
             trace_file=f"{trace_dir}/{TRACE_FILE}" if trace else None,
         )
         if not sandboxed:
             env["TMPDIR"] = str(directories.tmp)  # in the sandbox /tmp itself is private
-        command = _supervised(python, tools, limits, timeout, filename, sandboxed)
+        command = _supervised(python_path, tools, limits, timeout, filename, sandboxed)
         if sandboxed:
-            outer = lambda fd, ask: sandbox.bwrap_command(directories, env, command(fd, ask))  # noqa: E731
+            outer = lambda fd, ask: sandbox.bwrap_command(directories, env, command(fd, ask), interpreter)  # noqa: E731
             outer_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         else:
             outer, outer_env = command, env
@@ -475,8 +480,8 @@ def run_example(
         trace=events,
         duration=duration,
         terminal=use_terminal,
-        python_version=platform.python_version(),
-        python_implementation=platform.python_implementation(),
+        python_version=interpreter.version,
+        python_implementation=interpreter.implementation,
         system=platform.system(),
     )
 

@@ -27,6 +27,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from lessonkit.running import interpreter
+from lessonkit.running.interpreter import Interpreter
+
 WORKDIR = "/lesson"
 """The example's working directory inside the sandbox, where ``NAME.py`` is."""
 
@@ -105,19 +108,9 @@ class RunDirectories:
         return (self.work, self.home, self.tmp, self.shm)
 
 
-def python_executable() -> Path:
-    """Return the base interpreter (never a virtual environment's), as a learner runs ``python``."""
-    return Path(getattr(sys, "_base_executable", None) or sys.executable)
-
-
-def python_installation() -> Path:
-    """Return the directory of the Python installation the examples run with."""
-    return Path(sys.base_prefix)
-
-
-def example_path_variable() -> str:
+def example_path_variable(python: Interpreter) -> str:
     """Return the ``PATH`` an example gets: its Python first, then the system's directories."""
-    directories = [str(python_executable().parent), "/usr/local/bin", "/usr/bin", "/bin"]
+    directories = [str(python.executable.parent), "/usr/local/bin", "/usr/bin", "/bin"]
     return os.pathsep.join(dict.fromkeys(directories))
 
 
@@ -133,7 +126,7 @@ def _write_etc(etc: Path) -> None:
             (etc / name).touch()  # a mount point for the host's file
 
 
-def _system_mounts() -> list[str]:
+def _system_mounts(python: Interpreter) -> list[str]:
     arguments = ["--ro-bind", "/usr", "/usr"]
     for directory in _SYSTEM_DIRS:
         path = Path(directory)
@@ -141,15 +134,15 @@ def _system_mounts() -> list[str]:
             arguments += ["--symlink", os.readlink(path), directory]
         elif path.is_dir():
             arguments += ["--ro-bind", directory, directory]
-    installation = python_installation().resolve()
-    executable_dir = python_executable().resolve().parent
+    installation = python.prefix.resolve()
+    executable_dir = python.executable.resolve().parent
     for directory in dict.fromkeys([installation, executable_dir]):
         if not directory.is_relative_to("/usr"):
             arguments += ["--ro-bind", str(directory), str(directory)]
     return arguments
 
 
-def _namespaces() -> list[str]:
+def _namespaces(python: Interpreter) -> list[str]:
     """Return the start of every ``bwrap`` command: the namespaces, the user, the system's files."""
     return [
         "bwrap",
@@ -168,15 +161,17 @@ def _namespaces() -> list[str]:
         "--hostname",
         "lessonkit",
         "--die-with-parent",
-        *_system_mounts(),
+        *_system_mounts(python),
     ]
 
 
-def bwrap_command(directories: RunDirectories, env: dict[str, str], command: list[str]) -> list[str]:
-    """Return the ``bwrap`` command line that runs *command* in the example's sandbox."""
+def bwrap_command(
+    directories: RunDirectories, env: dict[str, str], command: list[str], python: Interpreter
+) -> list[str]:
+    """Return the ``bwrap`` command line that runs *command*, with *python*, in the example's sandbox."""
     _write_etc(directories.etc)
     arguments = [
-        *_namespaces(),
+        *_namespaces(python),
         "--ro-bind",
         str(directories.etc),
         "/etc",
@@ -231,12 +226,13 @@ def sandbox_support() -> SandboxSupport:
         return SandboxSupport(False, f"namespaces need Linux; this is {sys.platform}")
     if shutil.which("bwrap") is None:
         return SandboxSupport(False, "bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
+    python = interpreter.current()
     probe = [
-        *_namespaces(),
+        *_namespaces(python),
         "--proc",
         "/proc",
         "--",
-        str(python_executable()),
+        str(python.executable),
         "-I",
         "-S",
         "-c",

@@ -121,7 +121,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         if (
             executor is None
             or executor.cache is None
-            or executor.cache.directory != cache_dir
+            or executor.cache.root != cache_dir
             or executor.isolation is not isolation
             or executor.trace != trace
         ):
@@ -214,7 +214,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             self.executor.key(example, m) for example in self.examples for m in example.options.start_methods
         }
         self.context.outcomes = OutcomesReport(
-            python=f"{platform.python_implementation()} {platform.python_version()}",
+            python=self.executor.python.label,
             os=platform.system(),
             parallel_runs=self.executor.jobs,
             cpus=os.cpu_count(),
