@@ -255,6 +255,36 @@ def test_processes_left_running_after_the_main_exits_are_reported_and_killed() -
     assert problem is not None and "kept running" in problem
 
 
+def test_multiprocessing_s_helpers_get_longer_to_exit_and_what_they_print_is_kept() -> None:
+    """A resource tracker that a loaded machine schedules late is not "left running"; others are."""
+
+    def code(seconds: int) -> str:
+        helper = "\n".join(
+            [
+                "from multiprocessing.resource_tracker import main",
+                "import time",
+                f"time.sleep({seconds})",
+                "print('done')",
+            ]
+        )
+        return "\n".join(
+            [
+                "import subprocess, sys",
+                f"subprocess.Popen([sys.executable, '-c', {helper!r}])",
+                "print('main done')",
+                "",
+            ]
+        )
+
+    result = run(code(3), timeout=20)
+    assert not result.left_running and result.returncode == 0, result
+    assert result.output.splitlines() == ["main done", "done"]
+    assert result.duration > 3
+    late = run(code(60), timeout=40)
+    assert late.left_running and not late.timed_out, "a helper gets longer, not for ever"
+    assert late.duration < 20
+
+
 def test_a_traceback_past_the_cut_still_fails() -> None:
     code = "print('x' * 5000)\nraise ValueError('late')\n"
     result = run(code, output_limit=1000)

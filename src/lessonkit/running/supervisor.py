@@ -10,8 +10,12 @@ from ``/proc`` every ``POLL`` seconds while their number or memory changes, less
 
 - kills them all when they use more memory together, or are more, than the limits allow;
 - kills them all when the run's time is up;
-- once the main process has exited, gives the rest ``grace`` seconds to finish (a
-  forkserver winding down), then names and kills whatever is left.
+- once the main process has exited, gives the rest ``grace`` seconds to finish, then
+  names and kills whatever is left. multiprocessing's own helpers (the resource tracker,
+  the forkserver) exit by themselves once the main process has gone, but on a loaded
+  machine they may not be scheduled in time, so while nothing else is left they get
+  ``HELPER_GRACE`` times as long: what they print on the way out (a leaked-semaphore
+  warning) is part of the output a learner sees.
 
 With ``--input-fd N`` the example's stdin is its terminal, and the supervisor writes a byte
 to descriptor N each time a process of the run waits to read a line from it (``/proc/PID/syscall``
@@ -37,6 +41,15 @@ from types import SimpleNamespace
 
 POLL = 0.025
 """Seconds between two looks at the run's processes while they change."""
+
+HELPER_GRACE = 5
+"""How many times ``grace`` multiprocessing's helpers get to exit after the main process."""
+
+_HELPERS = (
+    b"from multiprocessing.resource_tracker import main",
+    b"from multiprocessing.forkserver import main",
+)
+"""What the command line of a helper multiprocessing starts (``python -c ...``) holds."""
 
 QUIET_POLL = 0.2
 """The longest wait between two looks, reached while nothing changes (examples mostly sleep)."""
@@ -194,6 +207,16 @@ def memory_of(pids: list[int], limit: int, table: ProcessTable | None = None) ->
     return sum(_proportional(pid) for pid in pids)
 
 
+def _is_helper(pid: int) -> bool:
+    """Whether *pid* is one of multiprocessing's helpers: a resource tracker or a forkserver."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            command = handle.read()
+    except OSError:
+        return False
+    return any(marker in command for marker in _HELPERS)
+
+
 def _describe(pid: int, main_session: int | None) -> dict[str, object]:
     stat = _stat(str(pid))
     try:
@@ -330,7 +353,9 @@ def supervise(args: SimpleNamespace) -> dict[str, object]:
         if main_exited_at is not None:
             if not pids:
                 break
-            if now - main_exited_at > args.grace:
+            waited = now - main_exited_at
+            helpers_only = waited > args.grace and all(_is_helper(pid) for pid in pids)
+            if waited > args.grace and not (helpers_only and waited <= args.grace * HELPER_GRACE):
                 report["outcome"] = "left_running"
                 report["left"] = [_describe(pid, main_session) for pid in pids]
                 break
