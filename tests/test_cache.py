@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort
-from support import ROOT, SUMMARY, copy_project, mkdocs_build
+from support import ROOT, copy_project
 
 from lessonkit.running.cache import ResultCache
 from lessonkit.running.executor import Example, run_key
@@ -309,19 +308,6 @@ def test_failures_are_never_cached(project: Path, monkeypatch: pytest.MonkeyPatc
     (project / "snippets/demo/fast.py").write_text(FAST)
     plugin = build_in_process(project, monkeypatch)
     assert plugin.executor.runs == 3, "the fixed example ran again; the passing one came from the cache"
-
-
-def test_the_real_site_builds_warm_without_running(tmp_path: Path, built_site: Path) -> None:
-    """After the session's cold build, a second build of the real site runs zero examples."""
-    result = mkdocs_build(
-        ROOT, tmp_path / "site", env={"LESSONKIT_CACHE_DIR": str(built_site.parent / "cache")}
-    )
-    assert result.returncode == 0, result.stderr
-    summaries = [line for line in result.stderr.splitlines() if "lessonkit: ran " in line]
-    assert len(summaries) == 1, "one summary for the whole build, nested languages included"
-    summary = SUMMARY.search(summaries[0])
-    assert summary, textwrap.shorten(result.stderr, 2000)
-    assert summary["examples"] == summary["runs"] == "0" and int(summary["cached"]) > 0, summaries[0]
 
 
 def test_all_samples_are_one_entry_and_a_warm_build_runs_none(

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import difflib
 import re
+import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from lessonkit.results.trace import build_trace
@@ -173,6 +174,10 @@ class MethodOutcomes:
     """Some run matched the claim only once its traceback was abridged."""
     trace: dict[str, Any] | None = None
     """What each process did in the shown run (see :mod:`lessonkit.results.trace`), if traced."""
+    median_seconds: float | None = None
+    """The median wall time of one run, from start to the last process gone."""
+    cached: bool | None = None
+    """Whether this build took the runs from the cache (None: not known)."""
 
     @property
     def shown(self) -> Outcome:
@@ -184,6 +189,9 @@ class MethodOutcomes:
         return {
             "runs": self.runs,
             "claim_seen": self.claim_seen,
+            "claim_abridged": self.claim_abridged,
+            "median_seconds": None if self.median_seconds is None else round(self.median_seconds, 3),
+            "cached": self.cached,
             "outcomes": [{"output": o.output, "count": o.count} for o in self.outcomes],
             "trace": self.trace,
         }
@@ -217,7 +225,11 @@ def judge_results(
     """Judge the runs of one block under *method*, with the trace of the run that is shown."""
     outcomes = judge(method, [result.output for result in results], mask=mask, claim=claim)
     shown = results[outcomes.shown.runs[0] - 1]
-    return replace(outcomes, trace=build_trace(shown.trace, shown.returncode, shown.output))
+    return replace(
+        outcomes,
+        trace=build_trace(shown.trace, shown.returncode, shown.output),
+        median_seconds=statistics.median(result.duration for result in results),
+    )
 
 
 @dataclass(frozen=True)
@@ -229,16 +241,33 @@ class BlockOutcomes:
     snippet: str | None
     claim: str | None
     methods: tuple[MethodOutcomes, ...]
+    anchor: str = ""
+    """The id of the block's outputs on its page."""
 
     def to_json(self) -> dict[str, object]:
         """Return this block's entry of ``outcomes.json``."""
         return {
             "page": self.page,
             "line": self.line,
+            "anchor": self.anchor,
             "snippet": self.snippet,
             "claim": self.claim,
             "methods": {m.method: m.to_json() for m in self.methods},
         }
+
+
+@dataclass(frozen=True)
+class Execution:
+    """The execution phase of one build: every (block, start method) it needed, run or cached."""
+
+    wall_seconds: float
+    """From the first run started to the last one finished (0 when everything was cached)."""
+    ran: int
+    """(block, start method) pairs whose samples were run."""
+    cached: int
+    """(block, start method) pairs whose samples came from the cache."""
+    runs: int
+    """Samples run, over all pairs."""
 
 
 @dataclass
@@ -250,6 +279,12 @@ class OutcomesReport:
     parallel_runs: int
     cpus: int | None
     blocks: list[BlockOutcomes] = field(default_factory=list)
+    lessonkit: str = ""
+    """The version of lessonkit that made the runs."""
+    built_at: str = ""
+    """When the build started, in UTC (ISO 8601)."""
+    execution: Execution | None = None
+    """What the build's execution phase did, once it is over."""
 
     def add(self, block: BlockOutcomes) -> None:
         """Add (or replace) the entry of the block at ``block.page:block.line``."""
@@ -261,6 +296,9 @@ class OutcomesReport:
         return {
             "python": self.python,
             "os": self.os,
+            "lessonkit": self.lessonkit,
+            "built_at": self.built_at,
+            "execution": None if self.execution is None else asdict(self.execution),
             "load": {
                 "parallel_runs": self.parallel_runs,
                 "cpus": self.cpus,

@@ -141,6 +141,8 @@ class Batch:
 
     started: float
     cached: int = 0
+    reused: set[str] = field(default_factory=set)
+    """The keys whose samples were already known (stored, or in memory) when the batch started."""
     submitted: int = 0
     """Examples (one per start method) this batch runs."""
     total_runs: int = 0
@@ -311,6 +313,7 @@ class Executor:
                         batch.wait_for(key, self._running[key].future)
                     elif self._lookup(key) is not None:
                         batch.cached += 1
+                        batch.reused.add(key)
                     else:
                         count = example.options.samples
                         samples = _SampleSet(key=key, total=count, batch=batch, results=[None] * count)

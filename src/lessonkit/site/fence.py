@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import html
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -109,6 +109,8 @@ class FenceContext:
     """The tokens of every fence rendered since the plugin last cleared this set."""
     outcomes: OutcomesReport | None = None
     """Where each rendered block's outcomes are collected, for ``outcomes.json``."""
+    reused: set[str] = field(default_factory=set)
+    """The keys of the (block, start method) samples this build took from the cache."""
     publish: Callable[[str, str], str] | None = None
     """Stores a file of the site being built (name, text) and returns its URL from the page."""
 
@@ -276,7 +278,12 @@ def _format_runs(
     # html=True: the runs are finished HTML, in which every output is already escaped. The
     # options validate_fence refuses are turned off here too, should one ever get this far.
     arguments = {**kwargs, "html": True, "session": None, "workdir": None, "width": 0, "result": ""}
-    return base_format(language="python", run=partial(_run_adapter, html=runs_html), **arguments)
+    block = base_format(language="python", run=partial(_run_adapter, html=runs_html), **arguments)
+    # The block's own id, outside markdown-exec's conversion (which prefixes every id inside it):
+    # the report page links here, and both languages use the same.
+    if not site.anchor:
+        return block
+    return f'<div class="lessonkit-block" id="{html.escape(site.anchor)}">{block}</div>'
 
 
 def _run_code(
@@ -286,11 +293,19 @@ def _run_code(
     example = Example(code=code, options=options, filename=site.filename)
     samples = run_fence(executor=context.executor, example=example, site=site)
     methods = tuple(
-        judge_results(method.value, results, mask=judging.mask, claim=judging.claim)
+        replace(
+            judge_results(method.value, results, mask=judging.mask, claim=judging.claim),
+            cached=context.executor.key(example, method) in context.reused,
+        )
         for method, results in zip(options.start_methods, samples, strict=True)
     )
     block = BlockOutcomes(
-        page=site.page, line=site.line, snippet=site.snippet, claim=judging.claim_path, methods=methods
+        page=site.page,
+        line=site.line,
+        snippet=site.snippet,
+        claim=judging.claim_path,
+        methods=methods,
+        anchor=site.anchor,
     )
     if context.outcomes is not None:
         context.outcomes.add(block)

@@ -26,6 +26,9 @@ class FenceSite:
     page: str
     line: int
     snippet: str | None = None
+    anchor: str = ""
+    """The id of the block's outputs on its page, e.g. ``run-daemon_join``: named after the
+    snippet (``run-2`` for the second block without one), so both languages use the same."""
 
     @property
     def filename(self) -> str:
@@ -71,6 +74,7 @@ def find_exec_fences(markdown: str, page: str, snippet_base: str = "snippets") -
     """
     lines = markdown.split("\n")
     fences: list[ExecFence] = []
+    anchors: set[str] = set()
     index = 0
     while index < len(lines):
         opening = _OPEN.match(lines[index])
@@ -94,9 +98,10 @@ def find_exec_fences(markdown: str, page: str, snippet_base: str = "snippets") -
             snippets = [path for line in body if (path := snippet_path(line))]
             include = snippets[0] if len(snippets) == 1 else None
             snippet = f"{snippet_base}/{include}" if include else None
+            anchor = _anchor(include, len(fences) + 1, anchors)
             fences.append(
                 ExecFence(
-                    site=FenceSite(page=page, line=index + 1, snippet=snippet),
+                    site=FenceSite(page=page, line=index + 1, snippet=snippet, anchor=anchor),
                     options=options,
                     body=body,
                     header_index=index,
@@ -105,6 +110,18 @@ def find_exec_fences(markdown: str, page: str, snippet_base: str = "snippets") -
             )
         index = end + 1
     return fences
+
+
+def _anchor(include: str | None, position: int, taken: set[str]) -> str:
+    """Return a new id for the block at *position*: ``run-STEM``, then ``run-STEM-2``..., or ``run-N``."""
+    base = "run-" + re.sub(r"[^\w-]", "-", include.rsplit("/", 1)[-1].removesuffix(".py")) if include else ""
+    anchor = base or f"run-{position}"
+    count = 1
+    while anchor in taken:
+        count += 1
+        anchor = f"{base or f'run-{position}'}-{count}"
+    taken.add(anchor)
+    return anchor
 
 
 def mark_fences(markdown: str, fences: list[ExecFence], tokens: list[str]) -> str:

@@ -12,7 +12,9 @@ in every language, with each start method's outcomes and their counts.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import importlib.metadata
 import json
 import os
 import platform
@@ -30,9 +32,9 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url, meta
 
-from lessonkit.results.outcomes import OutcomesReport
+from lessonkit.results.outcomes import BlockOutcomes, Execution, OutcomesReport
 from lessonkit.running.cache import ResultCache
-from lessonkit.running.executor import Batch, Example, Executor
+from lessonkit.running.executor import Batch, Example, Executor, RunSummary
 from lessonkit.running.limits import ResourceLimits
 from lessonkit.running.options import MAX_SAMPLES, FenceOptionError, RunDefaults
 from lessonkit.running.sandbox import Isolation, IsolationUnavailable
@@ -42,6 +44,7 @@ from lessonkit.site.discovery import SnippetExpander
 from lessonkit.site.fence import FenceContext, FenceRecorder, format_fence, validate_fence
 from lessonkit.site.lessons import MARKER, lesson_list, translation, untranslated_banner
 from lessonkit.site.pages import FenceSite, fence_token, locate_fences, mark_fences, missing_snippets
+from lessonkit.site.report import MARKERS, ReportedPage, render_runs, render_summary, slot
 
 log = get_plugin_logger(__name__)
 
@@ -49,6 +52,8 @@ PYTHON_FENCES = ("python", "py")
 
 ASSETS_DIR = "assets/lessonkit"
 """Where the files lessonkit draws (timelines) go, in each language's site."""
+
+LESSONKIT_VERSION = importlib.metadata.version("lessonkit")
 
 OUTCOMES_FILE = "outcomes.json"
 """Written at the site root: every block's outcomes, the data behind the counts on the pages."""
@@ -87,6 +92,8 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self._page_path_now: str | None = None
         self._assets: list[dict[str, str]] = []
         """Files drawn while rendering, one dict per (nested) build, written when it ends."""
+        self._pages_built: list[list[tuple[Page, tuple[BlockOutcomes, ...]]]] = []
+        """Each (nested) build's pages with their executed blocks, for the report page."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Remember the command; also makes ``mkdocs serve`` keep this instance, and its results."""
@@ -178,6 +185,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         """Count nested builds: mkdocs-static-i18n builds the other languages from inside the first."""
         self.depth += 1
         self._assets.append({})
+        self._pages_built.append([])
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         """Discover every executed block of every page in every built language, check them, start them.
@@ -218,8 +226,11 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             os=platform.system(),
             parallel_runs=self.executor.jobs,
             cpus=os.cpu_count(),
+            lessonkit=LESSONKIT_VERSION,
+            built_at=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         )
         self.batch = self.executor.start(self.examples, report=_report_progress)
+        self.context.reused = self.batch.reused
         sandbox = "each in a sandbox" if self.executor.isolated else "without a sandbox (captions say so)"
         log.info(
             f"{found}; {len(self.batch_keys)} examples (blocks × start methods): {self.batch.cached} cached, "
@@ -350,6 +361,8 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         After every build, the outermost and each language's: write the files it drew.
         """
         self._write_assets(Path(config.site_dir))
+        if self._pages_built:
+            self._pages_built.pop()
         self.depth -= 1
         if self.depth > 0:
             return
@@ -360,7 +373,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             self._fail_mismatch(missed, lost)
         if self.batch is None:
             return
-        summary = self.executor.finish(self.batch)
+        summary = self._finish_runs()
         self.batch = None
         log.info(summary.line())
         self._write_outcomes(Path(config.site_dir))
@@ -368,6 +381,18 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             removed = self.executor.cache.prune(self.batch_keys | self.executor.used)
             if removed:
                 log.info(f"pruned {removed} stored results that no page uses any more")
+
+    def _finish_runs(self) -> RunSummary:
+        """Wait for every run of this build; note what the execution phase did in the outcomes."""
+        summary = self.executor.finish(self.batch)
+        if self.context.outcomes is not None:
+            self.context.outcomes.execution = Execution(
+                wall_seconds=round(summary.seconds, 2),
+                ran=summary.ran,
+                cached=summary.cached,
+                runs=summary.samples_run,
+            )
+        return summary
 
     def _publish(self, name: str, text: str) -> str:
         """Keep a drawn file for this build's site; return its URL from the page being rendered."""
@@ -418,6 +443,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self.depth = 0
         self.batch = None
         self._assets = []
+        self._pages_built = []
         if self.executor is not None:
             self.executor.cancel_pending()
 
@@ -431,10 +457,17 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             home = page.file.src_uri.split(".")[0] + ".md"
             lessons = lesson_list(config.nav, Path(self.docs_dir), self._language(), home)
             markdown = markdown.replace(MARKER, lessons)
+        for marker in MARKERS:
+            markdown = markdown.replace(marker, slot(marker))
         return markdown
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        """Mark a page shown in Chinese because it has no translation yet: a banner, and lang="zh"."""
+        """Note the page's executed blocks for the report; mark a page shown in Chinese because it has
+        no translation yet: a banner, and lang="zh"."""
+        if self._pages_built and self.context.outcomes is not None:
+            path = self._page_path(page)
+            blocks = [block for block in self.context.outcomes.blocks if block.page == path]
+            self._pages_built[-1].append((page, tuple(sorted(blocks, key=lambda block: block.line))))
         language = self._language()
         if language == "zh" or self.i18n is None:
             return html
@@ -442,6 +475,30 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         if uri.endswith(f".{language}.md") or translation(Path(self.docs_dir), uri, language) is not None:
             return html
         return untranslated_banner(language, uri, page.url) + '<div lang="zh">' + html + "</div>"
+
+    @event_priority(50)  # before the search plugin indexes the page's content
+    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        """Fill the report page's tables, once every page of this language has run its blocks."""
+        if page.content is None or not any(slot(marker) in page.content for marker in MARKERS):
+            return context
+        report = self.context.outcomes
+        if self.batch is not None and report is not None and report.execution is None:
+            self._finish_runs()  # the other language's blocks may still be running
+        language = self._language()
+        pages = [
+            ReportedPage(
+                link=get_relative_url(built.url, page.url), title=built.title or built.url, blocks=blocks
+            )
+            for built, blocks in (self._pages_built[-1] if self._pages_built else [])
+        ]
+        pages.sort(key=lambda reported: (reported.blocks[0].page if reported.blocks else "", reported.link))
+        filled = {
+            slot(MARKERS[0]): render_summary(report, pages, language, lessonkit_version=LESSONKIT_VERSION),
+            slot(MARKERS[1]): render_runs(report, pages, language),
+        }
+        for placeholder, table in filled.items():
+            page.content = page.content.replace(placeholder, table)
+        return context
 
     def _site(self, token: str | None) -> FenceSite:
         if token is not None and token in self.sites:

@@ -1,0 +1,197 @@
+"""The execution report page: what ran to build this language's pages, where, and how long it took.
+
+A page holding ``<!-- lessonkit: report-summary -->`` and ``<!-- lessonkit: report-runs -->``
+gets, in their place, a table of provenance and totals and a table with one row per
+executed block and start method. Both come from the data written to ``outcomes.json``
+(:class:`lessonkit.results.outcomes.OutcomesReport`), never from text written by hand.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lessonkit.results.outcomes import BlockOutcomes, Execution, OutcomesReport
+
+SUMMARY_MARKER = "<!-- lessonkit: report-summary -->"
+RUNS_MARKER = "<!-- lessonkit: report-runs -->"
+MARKERS = (SUMMARY_MARKER, RUNS_MARKER)
+
+
+def slot(marker: str) -> str:
+    """Return what stands for *marker* in the converted page until every page has run."""
+    return marker.replace("lessonkit:", "lessonkit-slot:")
+
+
+@dataclass(frozen=True)
+class ReportedPage:
+    """One page of the language being built, with its executed blocks in page order."""
+
+    link: str
+    """The page's URL relative to the report page."""
+    title: str
+    blocks: tuple[BlockOutcomes, ...]
+
+
+TEXT = {
+    "zh": {
+        "python": "Python",
+        "os": "操作系统",
+        "lessonkit": "lessonkit 版本",
+        "built_at": "构建时间",
+        "load": "同时运行",
+        "load_value": "最多 {jobs} 个运行同时进行，共 {cpus} 个 CPU",
+        "blocks": "本语言页面上运行的例子",
+        "blocks_value": "{pages} 个页面上的 {blocks} 个例子，{rows} 行（例子 × 启动方式）",
+        "runs": "这些行的运行次数",
+        "phase": "执行阶段（整次构建，两种语言共用）",
+        "phase_value": "墙钟时间 {seconds}；运行了 {ran} 组（{runs} 次运行），{cached} 组来自缓存",
+        "hits": "本表中来自缓存的行",
+        "hits_value": "{hits} / {rows}",
+        "summary_caption": "来源与总计",
+        "runs_caption": "每个例子在每种启动方式下一行",
+        "page": "页面",
+        "snippet": "代码文件",
+        "method": "启动方式",
+        "count": "运行次数",
+        "outcomes": "结果种数",
+        "claim": "原文输出出现次数",
+        "median": "单次运行时间中位数",
+        "cached": "来自缓存",
+        "yes": "是",
+        "no": "否",
+        "none": "无",
+        "inline": "（页面内代码）",
+        "seconds": "{value:.2f} 秒",
+        "abridged": "（截短回溯后）",
+        "not_run": "本次构建没有运行例子（LESSONKIT_EXEC=0），所以没有可报告的运行。",
+        "unknown": "未知",
+    },
+    "en": {
+        "python": "Python",
+        "os": "Operating system",
+        "lessonkit": "lessonkit version",
+        "built_at": "Built at",
+        "load": "Runs at once",
+        "load_value": "up to {jobs} runs at once, on {cpus} CPUs",
+        "blocks": "Examples run for this language's pages",
+        "blocks_value": "{blocks} examples on {pages} pages, {rows} rows (example × start method)",
+        "runs": "Runs behind these rows",
+        "phase": "Execution phase (the whole build, shared by both languages)",
+        "phase_value": "{seconds} wall time; ran {ran} sets ({runs} runs), {cached} sets from the cache",
+        "hits": "Rows of this table from the cache",
+        "hits_value": "{hits} of {rows}",
+        "summary_caption": "Provenance and totals",
+        "runs_caption": "One row per example and start method",
+        "page": "Page",
+        "snippet": "Snippet",
+        "method": "Start method",
+        "count": "Runs",
+        "outcomes": "Outcomes",
+        "claim": "Runs that printed the claimed output",
+        "median": "Median run time",
+        "cached": "From the cache",
+        "yes": "yes",
+        "no": "no",
+        "none": "none",
+        "inline": "(code in the page)",
+        "seconds": "{value:.2f} s",
+        "abridged": " (tracebacks abridged)",
+        "not_run": "This build ran no examples (LESSONKIT_EXEC=0), so there are no runs to report.",
+        "unknown": "unknown",
+    },
+}
+
+
+def render_summary(
+    report: OutcomesReport | None, pages: Sequence[ReportedPage], language: str, *, lessonkit_version: str
+) -> str:
+    """Return the provenance and totals table for *pages* (the pages of one language)."""
+    text = TEXT[language]
+    if report is None:
+        return f"<p>{html.escape(text['not_run'])}</p>"
+    blocks = [block for page in pages for block in page.blocks]
+    rows = [method for block in blocks for method in block.methods]
+    execution = report.execution or Execution(wall_seconds=0.0, ran=0, cached=0, runs=0)
+    entries = [
+        ("python", report.python),
+        ("os", report.os),
+        ("lessonkit", lessonkit_version),
+        ("built_at", report.built_at or text["unknown"]),
+        ("load", text["load_value"].format(jobs=report.parallel_runs, cpus=report.cpus or text["unknown"])),
+        (
+            "blocks",
+            text["blocks_value"].format(
+                blocks=len(blocks), pages=sum(1 for page in pages if page.blocks), rows=len(rows)
+            ),
+        ),
+        ("runs", str(sum(method.runs for method in rows))),
+        (
+            "phase",
+            text["phase_value"].format(
+                seconds=text["seconds"].format(value=execution.wall_seconds),
+                ran=execution.ran,
+                runs=execution.runs,
+                cached=execution.cached,
+            ),
+        ),
+        ("hits", text["hits_value"].format(hits=sum(1 for m in rows if m.cached), rows=len(rows))),
+    ]
+    body = "".join(
+        f'<tr><th scope="row">{html.escape(text[name])}</th><td>{html.escape(str(value))}</td></tr>'
+        for name, value in entries
+    )
+    return (
+        f'<table class="lessonkit-report-summary"><caption>{html.escape(text["summary_caption"])}</caption>'
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
+def render_runs(report: OutcomesReport | None, pages: Sequence[ReportedPage], language: str) -> str:
+    """Return the table with one row per executed block of *pages* and start method."""
+    text = TEXT[language]
+    if report is None:
+        return ""
+    heads = ("page", "snippet", "method", "count", "outcomes", "claim", "median", "cached")
+    head = "".join(f'<th scope="col">{html.escape(text[name])}</th>' for name in heads)
+    rows = []
+    for page in pages:
+        for block in page.blocks:
+            link = f"{page.link}#{block.anchor}" if block.anchor else page.link
+            where = f'<a href="{html.escape(link)}">{html.escape(page.title)}</a>'
+            snippet = (
+                f"<code>{html.escape(block.snippet.removeprefix('snippets/'))}</code>"
+                if block.snippet
+                else html.escape(text["inline"])
+            )
+            for method in block.methods:
+                if method.claim_seen is None:
+                    claim = text["none"]
+                else:
+                    claim = f"{method.claim_seen}/{method.runs}" + (
+                        text["abridged"] if method.claim_abridged else ""
+                    )
+                median = (
+                    text["unknown"]
+                    if method.median_seconds is None
+                    else text["seconds"].format(value=method.median_seconds)
+                )
+                cached = text["unknown"] if method.cached is None else text["yes" if method.cached else "no"]
+                cells = (
+                    html.escape(method.method),
+                    str(method.runs),
+                    str(len(method.outcomes)),
+                    html.escape(claim),
+                    html.escape(median),
+                    html.escape(cached),
+                )
+                rows.append(
+                    f"<tr><td>{where}</td><td>{snippet}</td>"
+                    + "".join(f"<td>{c}</td>" for c in cells)
+                    + "</tr>"
+                )
+    return (
+        f'<table class="lessonkit-report-runs"><caption>{html.escape(text["runs_caption"])}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
