@@ -2,7 +2,8 @@
 
 ``find_examples`` does not expand ``--8<--`` includes, so each snippet file is
 checked as a ``CodeExample`` of its own, and docs blocks that only include a
-snippet are skipped (their snippet is checked instead).
+snippet are skipped (their snippet is checked instead), as are blocks that only show an
+include line, escaped as ``;--8<--`` (the contributing guide shows the fences a page writes).
 Run ``uv run pytest tests/test_examples.py --update-examples`` to format them in place.
 """
 
@@ -16,7 +17,7 @@ from support import ROOT
 
 from lessonkit.style import SNIPPET_STYLE
 
-INCLUDE_ONLY = re.compile(r'^(\s*-{1,}8<-{1,}\s+"[^"]+"\s*\n?)+$')
+INCLUDE_ONLY = re.compile(r'^(\s*;?-{1,}8<-{1,}\s+"[^"]+"\s*\n?)+$')
 
 
 class SnippetExample(CodeExample):
