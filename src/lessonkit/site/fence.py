@@ -245,7 +245,7 @@ def format_fence(*, context: FenceContext, **kwargs: Any) -> Any:
 
 def report(message: str) -> str:
     """Log *message* as a warning (fatal under ``--strict``) and return it as escaped HTML."""
-    log.warning(message)
+    log.warning(message.removeprefix("lessonkit: "))  # the plugin's logger adds "lessonkit: " itself
     return f'<pre class="lessonkit-error"><code>{html.escape(message, quote=False)}</code></pre>'
 
 
