@@ -1,8 +1,14 @@
-"""``lessonkit run SNIPPET``: run one snippet exactly as the site does, for contributors."""
+"""The ``lessonkit`` command, for contributors and maintainers.
+
+- ``lessonkit run SNIPPET``: run one snippet exactly as the site does;
+- ``lessonkit import LESSON --slug S``: turn a lesson written like the seed into a page;
+- ``lessonkit drift --python 3.12``: what another Python would change in the site's outputs.
+"""
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -10,6 +16,7 @@ from lessonkit.results.checks import find_problem
 from lessonkit.results.outcomes import Mask, MaskError, MethodOutcomes, judge_results
 from lessonkit.results.trace import describe_events
 from lessonkit.running.executor import Example, Executor
+from lessonkit.running.interpreter import Interpreter
 from lessonkit.running.limits import ResourceLimits, format_size
 from lessonkit.running.options import (
     FenceOptionError,
@@ -140,7 +147,145 @@ def build_parser() -> argparse.ArgumentParser:
         default=Isolation.AUTO.value,
         help="as for run (default: auto)",
     )
+    drift = commands.add_parser(
+        "drift",
+        help="run every example of the site under other Pythons; report where the outcomes differ",
+        description="Find every executed block of the site (mkdocs.yml in the current directory) as a build "
+        "does, run each under the site's Python and under each --python, every start method, as many "
+        "times as the page does, and compare the sets of outcomes per example and start method: same, "
+        "rare (only outcomes seen in fewer than 3 runs or a tenth of the runs differ, which a race can "
+        "do by chance), changed (an outcome common on one side never appeared on the other) or fails "
+        "(a run broke a rule the build enforces). Differences are shown side by side. Results are kept "
+        "in the site's cache, one folder per Python, so a later build with that Python reuses them.",
+    )
+    drift.add_argument(
+        "--python",
+        action="append",
+        required=True,
+        metavar="VERSION",
+        help="a Python to compare with the site's: a version (3.12, found with `uv python find`, "
+        "then pyenv) or the path of an executable; repeat for several",
+    )
+    drift.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON to FILE")
+    drift.add_argument(
+        "--fail-on-change",
+        nargs="?",
+        const="changed",
+        choices=["changed", "any"],
+        help="exit 1 when an example changed or fails under a --python; with 'any', also when the "
+        "sets differ only in rare outcomes",
+    )
+    drift.add_argument(
+        "--jobs", "-j", type=int, help="runs at once (default: the site's, the lessonkit plugin's jobs)"
+    )
+    drift.add_argument(
+        "--all", action="store_true", help="list the examples whose outcomes are the same, too"
+    )
     return parser
+
+
+def drift_command(args: argparse.Namespace) -> int:
+    """``lessonkit drift``: run the site's examples under other Pythons and compare their outcomes."""
+    import json
+
+    from mkdocs.exceptions import ConfigurationError, PluginError
+
+    from lessonkit.results.drift import CHANGED, FAILS, RARE, example_drift, render_text
+    from lessonkit.results.drift import Drift as DriftReport
+    from lessonkit.running.cache import ResultCache
+    from lessonkit.running.interpreter import InterpreterNotFound, find
+    from lessonkit.site.plugin import find_site_examples
+
+    root = Path.cwd().resolve()
+    if not (root / "mkdocs.yml").is_file():
+        print("lessonkit drift: run it from the project's root (where mkdocs.yml is)", file=sys.stderr)
+        return 2
+    if args.jobs is not None and args.jobs < 1:
+        print("lessonkit drift: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        pythons = [find(request) for request in args.python]
+    except InterpreterNotFound as error:
+        print(f"lessonkit drift: {error}", file=sys.stderr)
+        return 2
+    try:
+        site = find_site_examples(root / "mkdocs.yml")
+    except (PluginError, ConfigurationError, IsolationUnavailable) as error:
+        print(f"lessonkit drift: {error}", file=sys.stderr)
+        return 2
+    examples: dict[Example, list[str]] = {}
+    details = {}
+    for block in site.blocks:
+        examples.setdefault(block.example, []).append(f"{block.site.page}:{block.site.line}")
+        details.setdefault(block.example, block)
+    if not examples:
+        print("lessonkit drift: the site has no executed blocks", file=sys.stderr)
+        return 2
+
+    def run_all(executor: Executor) -> dict[Example, list[tuple[ExampleResult, ...]]]:
+        runs = sum(e.options.samples * len(e.options.start_methods) for e in examples)
+        print(
+            f"lessonkit drift: {executor.python.label} ({executor.python.executable}): "
+            f"{len(examples)} examples, {runs} runs, up to {executor.jobs} at once, "
+            "from the cache where it has them ...",
+            file=sys.stderr,
+            flush=True,
+        )
+        batch = executor.start(examples, report=lambda done, total: print(
+            f"lessonkit drift: {done} of {total} runs done", file=sys.stderr, flush=True
+        ))  # fmt: skip
+        executor.finish(batch)
+        sets = batch.cached + batch.submitted
+        print(
+            f"lessonkit drift: {executor.python.label}: {batch.done_runs} runs made, "
+            f"{batch.cached} of {sets} sets from the cache",
+            file=sys.stderr,
+            flush=True,
+        )
+        return {example: executor.results(example)[0] for example in examples}
+
+    def executor_for(python: Interpreter | None) -> Executor:
+        return Executor(
+            repo_root=root,
+            jobs=args.jobs or site.jobs,
+            cache=ResultCache(site.cache_dir),
+            isolation=site.isolation,
+            trace=site.trace,
+            python=python,
+        )
+
+    base_executor = executor_for(None)
+    base = run_all(base_executor)
+    reports = []
+    for python in pythons:
+        other = run_all(executor_for(python))
+        reports.append(
+            DriftReport(
+                site_python=base_executor.python.label,
+                python=python.label,
+                executable=str(python.executable),
+                examples=tuple(
+                    example_drift(
+                        sites=sites,
+                        snippet=details[example].site.snippet,
+                        options=example.options,
+                        base=base[example],
+                        other=other[example],
+                        mask=details[example].judging.mask,
+                    )
+                    for example, sites in examples.items()
+                ),
+            )
+        )
+    print(render_text(reports, show_same=args.all, columns=shutil.get_terminal_size((100, 24)).columns))
+    if args.json is not None:
+        payload = {"site_python": base_executor.python.label, "pythons": [r.to_json() for r in reports]}
+        args.json.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}", file=sys.stderr)
+    failing = {CHANGED, FAILS} | ({RARE} if args.fail_on_change == "any" else set())
+    if args.fail_on_change and any(report.count(verdict) for report in reports for verdict in failing):
+        return 1
+    return 0
 
 
 def import_command(args: argparse.Namespace) -> int:
@@ -343,6 +488,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "import":
         return import_command(args)
+    if args.command == "drift":
+        return drift_command(args)
     return run_command(args)
 
 

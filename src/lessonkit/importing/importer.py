@@ -27,6 +27,7 @@ from pathlib import Path
 from lessonkit.importing.lesson import Lesson, LessonError, Program, program_name, read_lesson
 from lessonkit.importing.tidy import tidy
 from lessonkit.results.checks import TRACEBACK_MARKER, find_problem
+from lessonkit.results.drift import missing_common
 from lessonkit.results.outcomes import MethodOutcomes, exception_lines, judge
 from lessonkit.running.executor import Example, Executor
 from lessonkit.running.options import MAX_SAMPLES, RunOptions
@@ -199,19 +200,15 @@ def same_outcomes(
     """Whether two programs' runs show the same outcomes under every start method.
 
     An outcome one program printed in at least 3 runs and a tenth of them must be among the
-    other's. Rarer ones may be turns of a race the other's runs happened to miss, so they
-    alone do not tell the programs apart; neither does how often each outcome came.
+    other's (:func:`lessonkit.results.drift.missing_common`). Rarer ones may be turns of a
+    race the other's runs happened to miss, so they alone do not tell the programs apart;
+    neither does how often each outcome came.
     """
     for method in a:
-        counts_a = {o.output: o.count for o in judge(method.value, [r.output for r in a[method]]).outcomes}
-        counts_b = {o.output: o.count for o in judge(method.value, [r.output for r in b[method]]).outcomes}
-        for mine, theirs, runs in (
-            (counts_a, counts_b, len(a[method])),
-            (counts_b, counts_a, len(b[method])),
-        ):
-            for output, count in mine.items():
-                if output not in theirs and count >= max(3, runs / 10):
-                    return False
+        mine = judge(method.value, [r.output for r in a[method]])
+        theirs = judge(method.value, [r.output for r in b[method]])
+        if missing_common(mine, theirs) or missing_common(theirs, mine):
+            return False
     return True
 
 

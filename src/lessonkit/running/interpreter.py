@@ -11,19 +11,26 @@ from __future__ import annotations
 import functools
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+_LIBRARIES = (
+    "sorted({path for paths in (sysconfig.get_paths(), sysconfig.get_paths(vars={"
+    "'base': sys.base_prefix, 'platbase': sys.base_exec_prefix})) for key, path in paths.items() "
+    "if key in ('stdlib', 'platstdlib', 'purelib', 'platlib')} | {sys.base_prefix, sys.base_exec_prefix})"
+)
+"""Python code: the directories of an installation that outputs show as ``...``."""
+
 _PROBE = (
-    "import json, platform, sys; print(json.dumps({"
+    "import json, platform, sys, sysconfig; print(json.dumps({"
     "'executable': getattr(sys, '_base_executable', None) or sys.executable, "
     "'prefix': sys.base_prefix, "
     "'version': platform.python_version(), "
-    "'implementation': platform.python_implementation()}))"
+    "'implementation': platform.python_implementation(), "
+    f"'libraries': {_LIBRARIES}}}))"
 )
 
 
@@ -42,6 +49,8 @@ class Interpreter:
     version: str
     """``platform.python_version()``, e.g. ``3.12.1``."""
     implementation: str = "CPython"
+    libraries: tuple[str, ...] = ()
+    """Its standard library, site-packages and prefixes: paths an output shows as ``...``."""
 
     @property
     def label(self) -> str:
@@ -60,13 +69,8 @@ class Interpreter:
 
 
 def current() -> Interpreter:
-    """Return the base interpreter of the Python running lessonkit."""
-    return Interpreter(
-        executable=Path(getattr(sys, "_base_executable", None) or sys.executable),
-        prefix=Path(sys.base_prefix),
-        version=platform.python_version(),
-        implementation=platform.python_implementation(),
-    )
+    """Return the base interpreter of the Python running lessonkit (asked once, as any other)."""
+    return probe(getattr(sys, "_base_executable", None) or sys.executable)
 
 
 @functools.cache
@@ -91,6 +95,7 @@ def probe(executable: str) -> Interpreter:
         prefix=Path(found["prefix"]).resolve(),
         version=found["version"],
         implementation=found["implementation"],
+        libraries=tuple(found["libraries"]),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 import sysconfig
+from collections.abc import Sequence
 from pathlib import Path
 
 MAX_OUTPUT_BYTES = 64 * 1024
@@ -88,6 +89,7 @@ def normalize_output(
     run_root: Path | None = None,
     repo_root: Path | None = None,
     screen: bool = True,
+    libraries: Sequence[str] = (),
 ) -> str:
     """Decode, clean and shorten an example's output for the page.
 
@@ -101,6 +103,8 @@ def normalize_output(
         repo_root: The project's root; its path is removed.
         screen: Apply carriage returns and backspaces (see :func:`apply_screen`); when
             False, a carriage return stays in the text and a backspace is dropped.
+        libraries: The installation directories of the Python that ran it, if not the one
+            running lessonkit; like this one's, they become ``...``.
 
     Returns:
         LF line endings, no escapes or control characters but tabs and line ends, no
@@ -113,7 +117,7 @@ def normalize_output(
         text = apply_screen(text)
     text = _CONTROL.sub("", text.replace("\x1b", ""))
     text = text.replace(str(script_path), script_path.name)
-    for root in _library_roots():
+    for root in sorted({*_library_roots(), *libraries}, key=len, reverse=True):
         text = text.replace(root.rstrip("/") + "/", ".../")
     for prefix in (workdir, repo_root):
         if prefix is not None:

@@ -452,6 +452,7 @@ def run_example(
             home=Path(home),
             run_root=directories.root,
             repo_root=repo_root,
+            libraries=interpreter.libraries,
         )
         output = clean(bytes(streams.capture.data), omitted=streams.capture.omitted, screen=screen)
         # Each write is cleaned alone; a line's overwrites are applied once it is whole (results.trace).

@@ -89,6 +89,8 @@ class FenceRecorder:
     """Discovery's notebook: every fence the formatter saw, and what it would run."""
 
     examples: dict[str, Example] = field(default_factory=dict)
+    judging: dict[str, Judging] = field(default_factory=dict)
+    """How each example's runs are judged (its mask, its claim)."""
     errors: dict[str, str] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
 
@@ -230,7 +232,7 @@ def format_fence(*, context: FenceContext, **kwargs: Any) -> Any:
             except FenceOptionError as bad:
                 error = str(bad)
         if context.recorder is not None:
-            return _record(context.recorder, key, kwargs["code"], options, error, site)
+            return _record(context.recorder, key, kwargs["code"], options, judging, error, site)
         context.rendered.add(key)
         if error is not None or options is None:
             return report(f"lessonkit: bad fence option at {site.describe()}: {error}")
@@ -254,6 +256,7 @@ def _record(
     key: str,
     code: str,
     options: RunOptions | None,
+    judging: Judging | None,
     error: str | None,
     site: FenceSite,
 ) -> str:
@@ -262,6 +265,7 @@ def _record(
         recorder.errors[key] = f"{site.describe()}: {error}"
     elif options is not None:
         recorder.examples[key] = Example(code=code, options=options, filename=site.filename)
+        recorder.judging[key] = judging or Judging()
     return ""
 
 

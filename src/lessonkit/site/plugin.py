@@ -19,16 +19,18 @@ import json
 import os
 import platform
 import time
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import markdown as python_markdown
 from markdown_exec import validator as markdown_exec_validator
+from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
-from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.files import File, Files, InclusionLevel, get_files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url, meta
 
@@ -41,7 +43,7 @@ from lessonkit.running.sandbox import Isolation, IsolationUnavailable
 from lessonkit.running.start_method import StartMethod
 from lessonkit.site.config import LessonkitConfig
 from lessonkit.site.discovery import SnippetExpander
-from lessonkit.site.fence import FenceContext, FenceRecorder, format_fence, validate_fence
+from lessonkit.site.fence import FenceContext, FenceRecorder, Judging, format_fence, validate_fence
 from lessonkit.site.lessons import MARKER, lesson_list, translation, untranslated_banner
 from lessonkit.site.pages import FenceSite, fence_token, locate_fences, mark_fences, missing_snippets
 from lessonkit.site.report import MARKERS, ReportedPage, render_runs, render_summary, slot
@@ -302,6 +304,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
                 memo[key] = found
                 recorder.seen |= found.seen
                 recorder.examples.update(found.examples)
+                recorder.judging.update(found.judging)
                 recorder.errors.update(found.errors)
         finally:
             self._discovered_pages = memo
@@ -515,6 +518,60 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         """Return the language being built (not the page file's): ``zh`` or ``en`` captions."""
         current = getattr(self.i18n, "current_language", None) if self.i18n is not None else None
         return "zh" if (current or "zh").lower().startswith("zh") else "en"
+
+
+@dataclass(frozen=True)
+class SiteBlock:
+    """One executed block of the site: where it is, what runs, and how its runs are judged."""
+
+    site: FenceSite
+    example: Example
+    judging: Judging
+
+
+@dataclass(frozen=True)
+class SiteExamples:
+    """Every executed block of a site, and how its build runs them."""
+
+    blocks: list[SiteBlock]
+    isolation: Isolation
+    trace: bool
+    jobs: int
+    cache_dir: Path
+
+
+def find_site_examples(config_file: Path) -> SiteExamples:
+    """Find every executed block of the site as its build does, without running or writing anything.
+
+    Raises:
+        PluginError: A block cannot be run (a bad option, a missing snippet...), as the build says.
+        mkdocs.exceptions.ConfigurationError: ``mkdocs.yml`` is not valid.
+    """
+    config = load_config(str(config_file))
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        config = config.plugins.on_config(config)
+        plugin = config.plugins.get("lessonkit")
+        if not isinstance(plugin, LessonkitPlugin):
+            raise PluginError(f"lessonkit: {config_file} does not use the lessonkit plugin")
+        recorder = plugin._discover(plugin._pages(get_files(config)), config)
+    finally:
+        config.plugins.on_shutdown()
+    if recorder.errors:
+        listed = "\n".join(f"  - {message}" for message in sorted(recorder.errors.values()))
+        raise PluginError(f"lessonkit: executed block(s) have options lessonkit cannot use:\n{listed}")
+    blocks = [
+        SiteBlock(site=plugin.sites[token], example=example, judging=recorder.judging[token])
+        for token, example in recorder.examples.items()
+    ]
+    blocks.sort(key=lambda block: (block.site.page, block.site.line))
+    return SiteExamples(
+        blocks=blocks,
+        isolation=plugin.executor.isolation,
+        trace=plugin.executor.trace,
+        jobs=plugin.executor.jobs,
+        cache_dir=plugin.executor.cache.root,
+    )
 
 
 def _report_progress(done: int, total: int) -> None:
