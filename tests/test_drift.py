@@ -30,10 +30,18 @@ def _other_python() -> str | None:
 
 
 OTHER = _other_python()
-needs_other = pytest.mark.skipif(
-    OTHER is None and os.environ.get("LESSONKIT_REQUIRE_DRIFT") != "1",
-    reason="no second Python on this machine (CI installs one and sets LESSONKIT_REQUIRE_DRIFT=1)",
-)
+
+
+@pytest.fixture
+def other() -> str:
+    """The other Python's version; without one, skip (or fail where LESSONKIT_REQUIRE_DRIFT=1, as in CI)."""
+    if OTHER is None:
+        message = f"no Python of another version than {current().feature_version} on this machine"
+        if os.environ.get("LESSONKIT_REQUIRE_DRIFT") == "1":
+            pytest.fail(f"{message}, and LESSONKIT_REQUIRE_DRIFT=1 (CI) requires one")
+        pytest.skip(f"{message}; .ci/run installs one")
+    return OTHER
+
 
 PAGE = """# Drift {{ #drift }}
 
@@ -96,18 +104,17 @@ def test_a_missing_python_is_a_clear_error_and_runs_nothing(project: Path) -> No
     assert not (project / ".cache").exists(), "nothing ran"
 
 
-@needs_other
-def test_drift_finds_the_version_that_changed_and_nothing_else(project: Path) -> None:
+def test_drift_finds_the_version_that_changed_and_nothing_else(project: Path, other: str) -> None:
     report_file = project / "drift.json"
-    result = drift(project, "--python", str(OTHER), "--json", str(report_file), "--fail-on-change")
+    result = drift(project, "--python", other, "--json", str(report_file), "--fail-on-change")
     assert result.returncode == 1, result.stderr
     report = json.loads(report_file.read_text(encoding="utf-8"))
-    site, other = current(), find(str(OTHER))
+    site, python = current(), find(other)
     site_tuple = f"({site.feature_version.replace('.', ', ')})"
-    other_tuple = f"({other.feature_version.replace('.', ', ')})"
+    other_tuple = f"({python.feature_version.replace('.', ', ')})"
     assert report["site_python"] == site.label
     [entry] = report["pythons"]
-    assert entry["python"] == other.label and entry["executable"] == str(other.executable)
+    assert entry["python"] == python.label and entry["executable"] == str(python.executable)
     examples = {Path(example["snippet"]).name: example for example in entry["examples"]}
     assert set(examples) == {"steady.py", "version.py"}
     assert sorted(examples["steady.py"]["sites"]) == ["docs/index.en.md:3", "docs/index.md:3"]
@@ -122,8 +129,8 @@ def test_drift_finds_the_version_that_changed_and_nothing_else(project: Path) ->
     columns = [line.split("│") for line in side_by_side]
     assert any(site_tuple in left and other_tuple in right for left, right in columns)
 
-    again = drift(project, "--python", str(OTHER))
+    again = drift(project, "--python", other)
     assert again.returncode == 0, "without --fail-on-change a change is reported, not an error"
-    assert f"{other.label}: 0 runs made, 6 of 6 sets from the cache" in again.stderr, again.stderr
+    assert f"{python.label}: 0 runs made, 6 of 6 sets from the cache" in again.stderr, again.stderr
     kept = sorted(path.name for path in (project / ".cache/lessonkit").iterdir())
-    assert kept == sorted([site.tag, other.tag]), "each Python's results are kept in its own folder"
+    assert kept == sorted([site.tag, python.tag]), "each Python's results are kept in its own folder"
