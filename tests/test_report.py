@@ -30,7 +30,7 @@ def page_language(page: str, docs: Path) -> set[str]:
 def report_rows(site: Path, language: str) -> list[dict[str, object]]:
     """Read the report page's runs table, resolving each page link to its site path and anchor."""
     soup = BeautifulSoup((site / REPORTS[language]).read_text(encoding="utf-8"), "html.parser")
-    table = soup.select_one("table.lessonkit-report-runs")
+    table = soup.select_one(".lessonkit-report-runs table")
     assert table is not None, "the report page has its runs table"
     base = "/" + REPORTS[language].removesuffix("index.html")
     rows = []
@@ -85,7 +85,7 @@ def expected_rows(outcomes: dict, language: str) -> list[dict[str, object]]:
 
 def summary(site: Path, language: str) -> dict[str, str]:
     soup = BeautifulSoup((site / REPORTS[language]).read_text(encoding="utf-8"), "html.parser")
-    table = soup.select_one("table.lessonkit-report-summary")
+    table = soup.select_one(".lessonkit-report-summary table")
     assert table is not None, "the report page has its summary table"
     return {tr.th.get_text(strip=True): tr.td.get_text(strip=True) for tr in table.select("tr")}
 

@@ -142,9 +142,11 @@ def render_summary(
         f'<tr><th scope="row">{html.escape(text[name])}</th><td>{html.escape(str(value))}</td></tr>'
         for name, value in entries
     )
+    # The class is on a wrapper: Material styles (and makes scrollable) tables without one.
+    caption = html.escape(text["summary_caption"])
     return (
-        f'<table class="lessonkit-report-summary"><caption>{html.escape(text["summary_caption"])}</caption>'
-        f"<tbody>{body}</tbody></table>"
+        f'<div class="lessonkit-report-summary"><table><caption>{caption}</caption>'
+        f"<tbody>{body}</tbody></table></div>"
     )
 
 
@@ -192,6 +194,6 @@ def render_runs(report: OutcomesReport | None, pages: Sequence[ReportedPage], la
                     + "</tr>"
                 )
     return (
-        f'<table class="lessonkit-report-runs"><caption>{html.escape(text["runs_caption"])}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f'<div class="lessonkit-report-runs"><table><caption>{html.escape(text["runs_caption"])}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
