@@ -24,13 +24,20 @@ def mkdocs_build(
         capture_output=True,
         text=True,
         timeout=600,
-        env={**_without_samples(os.environ), "NO_MKDOCS_2_WARNING": "1", **(env or {})},
+        env={**_without_settings(os.environ), "NO_MKDOCS_2_WARNING": "1", **(env or {})},
     )
 
 
-def _without_samples(environ: os._Environ[str] | dict[str, str]) -> dict[str, str]:
-    """The environment minus LESSONKIT_SAMPLES: the tests build with the samples they configure."""
-    return {name: value for name, value in environ.items() if name != "LESSONKIT_SAMPLES"}
+SUBPATH_URL = "https://example.github.io/mp-lessons/"
+"""A SITE_URL with a path, as GitHub Pages gives a project site (the ``subpath_site`` fixture)."""
+
+SETTINGS = ("LESSONKIT_SAMPLES", "SITE_URL")
+"""Read by mkdocs.yml; the tests build with the values they pass, or the defaults."""
+
+
+def _without_settings(environ: os._Environ[str] | dict[str, str]) -> dict[str, str]:
+    """The environment minus SETTINGS: a SITE_URL set for publishing changes no test's build."""
+    return {name: value for name, value in environ.items() if name not in SETTINGS}
 
 
 SAMPLES_LINE = "samples: !ENV [LESSONKIT_SAMPLES, 20]"

@@ -52,9 +52,8 @@ def context(browser, site_url: str):
     context.close()
 
 
-@pytest.fixture
-def page(context):
-    """A page that fails the test on any JavaScript error or console error."""
+def watched_page(context):
+    """A new page of *context* whose ``errors`` collect JavaScript errors, console errors and HTTP errors."""
     page = context.new_page()
     page.errors = []  # type: ignore[attr-defined]
     page.on("pageerror", lambda error: page.errors.append(str(error)))  # type: ignore[attr-defined]
@@ -70,5 +69,12 @@ def page(context):
         "console",
         lambda message: page.errors.append(message.text) if message.type == "error" else None,  # type: ignore[attr-defined]
     )
+    return page
+
+
+@pytest.fixture
+def page(context):
+    """A page that fails the test on any JavaScript error, console error or HTTP error."""
+    page = watched_page(context)
     yield page
     assert page.errors == [], f"errors in the browser console: {page.errors}"
