@@ -8,11 +8,14 @@ Run from the repository root::
     uv run python scripts/lighthouse.py                      # builds the site into a temp dir first
     uv run python scripts/lighthouse.py --site site          # audits an already built site
     uv run python scripts/lighthouse.py --output reports     # keeps the JSON reports in reports/
+    uv run python scripts/lighthouse.py --site-url https://example.github.io/mp-lessons/ --only seo
+                                          # built with SITE_URL, served under /mp-lessons/, SEO only
 
-Each page is served from 127.0.0.1 on a free port, as a static host serves it (gzip, cached
-fingerprinted assets; see lessonkit.site.site_server), and audited with Lighthouse's default mobile
-emulation and simulated throttling. Targets: performance >= 95, accessibility, best practices
-and SEO = 100. Exit status: 0 when every page meets every enforced target (all of them unless
+Each page is served from 127.0.0.1 on a free port (under the path of ``--site-url`` if given), as
+a static host serves it (gzip, cached fingerprinted assets; see lessonkit.site.site_server), and
+audited with Lighthouse's default mobile emulation and simulated throttling. Targets:
+performance >= 95, accessibility, best practices and SEO = 100 (``--only`` audits fewer).
+Exit status: 0 when every page meets every enforced target (all of them unless
 ``--advisory CATEGORY`` says otherwise), 1 when one misses one,
 2 when lighthouse or Chromium is missing or the build or an audit cannot run.
 """
@@ -29,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any, NoReturn
 
-from lessonkit.site.site_server import serve_site
+from lessonkit.site.site_server import serve_site, url_prefix
 
 ROOT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
@@ -56,16 +59,17 @@ def check_tools() -> None:
         fail_setup(f"{CHROMIUM} is missing: run `apt-get install chromium`")
 
 
-def build_site(site_dir: Path) -> None:
+def build_site(site_dir: Path, site_url: str | None) -> None:
     print(f"building the site into {site_dir} ...", file=sys.stderr)
     command = ["uv", "run", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    env = {**os.environ, "SITE_URL": site_url} if site_url else None
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
         fail_setup(f"`{' '.join(command)}` failed with exit status {result.returncode}")
 
 
-def run_lighthouse(url: str, report: Path) -> dict[str, Any]:
+def run_lighthouse(url: str, report: Path, categories: tuple[str, ...]) -> dict[str, Any]:
     command = [
         str(LIGHTHOUSE),
         url,
@@ -73,7 +77,7 @@ def run_lighthouse(url: str, report: Path) -> dict[str, Any]:
         f"--output-path={report}",
         "--form-factor=mobile",
         "--screenEmulation.mobile",
-        f"--only-categories={','.join(CATEGORIES)}",
+        f"--only-categories={','.join(categories)}",
         f"--chrome-flags={CHROME_FLAGS}",
         "--quiet",
     ]
@@ -92,14 +96,14 @@ def percent(score: float | None) -> int | None:
     return None if score is None else round(score * 100)
 
 
-def audit_page(page: str, data: dict[str, Any], enforced: set[str]) -> list[str]:
+def audit_page(page: str, data: dict[str, Any], enforced: set[str], categories: tuple[str, ...]) -> list[str]:
     """Print the page's scores and imperfect audits; return the enforced targets it misses."""
-    scores = {cat: percent(data["categories"][cat]["score"]) for cat in CATEGORIES}
+    scores = {cat: percent(data["categories"][cat]["score"]) for cat in categories}
     shown = "  ".join(f"{cat}={'n/a' if s is None else s}" for cat, s in scores.items())
     print(f"{page:<12} {shown}")
     audits = data["audits"]
     errored: list[str] = []
-    for cat in CATEGORIES:
+    for cat in categories:
         for ref in data["categories"][cat]["auditRefs"]:
             audit = audits[ref["id"]]
             if audit["scoreDisplayMode"] == "error":
@@ -115,8 +119,8 @@ def audit_page(page: str, data: dict[str, Any], enforced: set[str]) -> list[str]
         first_error = audits[errored[0]].get("errorMessage", "")
         print(f"    could not run: {', '.join(errored)} (first error: {first_error})")
     misses = []
-    for cat, target in TARGETS.items():
-        score = scores[cat]
+    for cat in categories:
+        target, score = TARGETS[cat], scores[cat]
         if score is None or score < target:
             miss = f"{page} {cat} {'n/a' if score is None else score} < {target}"
             if cat in enforced:
@@ -126,14 +130,16 @@ def audit_page(page: str, data: dict[str, Any], enforced: set[str]) -> list[str]
     return misses
 
 
-def audit_site(site_dir: Path, output_dir: Path, enforced: set[str]) -> list[str]:
+def audit_site(
+    site_dir: Path, output_dir: Path, enforced: set[str], categories: tuple[str, ...], prefix: str
+) -> list[str]:
     misses: list[str] = []
-    with serve_site(site_dir) as base:
+    with serve_site(site_dir, prefix) as base:
         for index, page in enumerate(PAGES, start=1):
             print(f"[{index}/{len(PAGES)}] lighthouse {base}{page} ...", file=sys.stderr, flush=True)
             name = page.strip("/").replace("/", "-") or "index"
-            data = run_lighthouse(base + page, output_dir / f"{name}.report.json")
-            misses += audit_page(page, data, enforced)
+            data = run_lighthouse(base + page, output_dir / f"{name}.report.json", categories)
+            misses += audit_page(page, data, enforced, categories)
             sys.stdout.flush()
     return misses
 
@@ -153,7 +159,21 @@ def main(argv: list[str] | None = None) -> int:
         "--advisory performance: the performance score is a timing, and timings on a shared "
         "2-core machine are noise, not a verdict",
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=CATEGORIES,
+        default=[],
+        help="audit this category only (repeatable; default: all four)",
+    )
+    parser.add_argument(
+        "--site-url",
+        help="build with SITE_URL set to this URL and serve the site under its path, as "
+        "GitHub Pages serves a project site (with --site: a site already built with it)",
+    )
     args = parser.parse_args(argv)
+    categories = tuple(cat for cat in CATEGORIES if cat in args.only) or CATEGORIES
+    prefix = url_prefix(args.site_url) if args.site_url else "/"
     check_tools()
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp:
@@ -162,10 +182,11 @@ def main(argv: list[str] | None = None) -> int:
             if not (site_dir / "index.html").is_file():
                 fail_setup(f"{site_dir} has no index.html: build the site first")
         else:
-            build_site(site_dir)
+            build_site(site_dir, args.site_url)
         output_dir = args.output.resolve() if args.output else Path(tmp) / "reports"
         output_dir.mkdir(parents=True, exist_ok=True)
-        misses = audit_site(site_dir, output_dir, set(CATEGORIES) - set(args.advisory))
+        enforced = set(categories) - set(args.advisory)
+        misses = audit_site(site_dir, output_dir, enforced, categories, prefix)
         if args.output:
             print(f"JSON reports in {output_dir}")
     print(f"({time.monotonic() - start:.0f} s)", file=sys.stderr)
