@@ -18,6 +18,7 @@ from support import ROOT
 
 from lessonkit.results.trace import build_trace
 from lessonkit.running.executor import run_key
+from lessonkit.running.interpreter import InterpreterNotFound, find
 from lessonkit.running.options import RunOptions
 from lessonkit.running.runner import ExampleResult, run_example
 from lessonkit.running.start_method import StartMethod
@@ -103,6 +104,42 @@ def test_the_daemon_s_traceback_is_its_own_and_never_names_the_tracer(traced, me
     assert ("Process-1", "AssertionError: daemonic processes are not allowed to have children") in printed
     assert printed[-1] == ("MainProcess", "主")
     assert process(trace, "Process-1")["exitcode"] == 1
+
+
+MAIN_CRASH = """\
+import multiprocessing as mp
+
+if __name__ == "__main__":
+    p = mp.Process(target=print)
+    p.start()
+    p.join()
+    p.start()
+"""
+
+
+@pytest.mark.parametrize("version", ["3.10", "3.12", "3.13"])
+def test_tracing_changes_no_traceback_under_other_pythons(version: str) -> None:
+    """A child's traceback (printed by multiprocessing) and the main process's (by sys.excepthook)
+    read the same traced and untraced, and never name the tracer, under each Python found here.
+
+    Python 3.10 re-raises with the tracer's frame in the traceback; the tracer hides it there.
+    """
+    try:
+        python = find(version)
+    except InterpreterNotFound:
+        pytest.skip(f"no Python {version} on this machine")
+    child = (ROOT / "snippets/daemon/daemon_child_join.py").read_text(encoding="utf-8")
+    for code, method, returncode in ((child, StartMethod.SPAWN, 0), (MAIN_CRASH, StartMethod.FORK, 1)):
+        traced, untraced = (
+            run_example(code, start_method=method, timeout=30, python=python, trace=tracing)
+            for tracing in (True, False)
+        )
+        assert traced.python_version == python.version
+        assert traced.returncode == untraced.returncode == returncode
+        assert traced.output == untraced.output, (traced.output, untraced.output)
+        assert "Traceback (most recent call last):" in traced.output
+        assert "lessonkit_trace" not in traced.output
+        assert traced.trace, "the traced run recorded events"
 
 
 SAMPLES_EACH_WAY = 3

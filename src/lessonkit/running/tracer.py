@@ -22,7 +22,9 @@ Writes pass through untouched: the streams keep their buffering, and a program t
 replaces ``sys.stdout`` just goes untraced. Tracebacks are untouched too: when an error
 passes through one of the tracer's wrappers, its frames are removed from the error's
 traceback before it goes on (Python 3.11 and later keep a bare ``raise`` from adding the
-frame back), so a learner's traceback never names this file.
+frame back), so a learner's traceback never names this file. Before 3.11 a bare ``raise``
+re-raises with the traceback the interpreter kept, this file's frame in it, so there the
+``traceback`` module and ``sys.excepthook`` leave this file's frames out when they print.
 """
 
 import atexit as _atexit
@@ -124,6 +126,20 @@ def _traced(original, before=None, after=None):
     return method
 
 
+def _hide_frames_when_printed():
+    """Print tracebacks without this file's frames (Python 3.10: see the module's docstring)."""
+    import traceback
+
+    walk = traceback.walk_tb
+
+    def walk_tb(tb):
+        return ((frame, line) for frame, line in walk(tb) if frame.f_code.co_filename != __file__)
+
+    traceback.walk_tb = walk_tb
+    if _sys.excepthook is _sys.__excepthook__:
+        _sys.excepthook = traceback.print_exception
+
+
 def _role():
     argv = getattr(_sys, "orig_argv", _sys.argv)
     code = argv[argv.index("-c") + 1] if "-c" in argv[:-1] else ""
@@ -181,6 +197,8 @@ def install():
     """Wrap the standard streams and ``multiprocessing``'s process calls in this interpreter."""
     from multiprocessing import process, util
 
+    if _sys.version_info < (3, 11):  # noqa: UP036 - this file runs in the examples' Python, maybe older
+        _hide_frames_when_printed()
     for name in ("stdout", "stderr"):
         stream = getattr(_sys, name)
         if stream is not None:
