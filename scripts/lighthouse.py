@@ -37,7 +37,7 @@ from lessonkit.site.site_server import serve_site, url_prefix
 ROOT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CHROMIUM = Path("/usr/bin/chromium")
-PAGES = ("/", "/daemon/", "/en/", "/en/daemon/")
+PAGES = ("/", "/daemon/", "/en/", "/en/daemon/", "/report/", "/en/report/")
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 TARGETS = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo": 100}
 CHROME_FLAGS = (

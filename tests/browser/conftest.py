@@ -16,7 +16,7 @@ from lessonkit.site.site_server import serve_site
 
 CHROMIUM = Path(os.environ.get("LESSONKIT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PAGES = ["/", "/daemon/", "/en/", "/en/daemon/"]
+PAGES = ["/", "/daemon/", "/en/", "/en/daemon/", "/report/", "/en/report/"]
 
 
 @pytest.fixture(scope="session")
