@@ -24,6 +24,7 @@ CONTENT_TESTS = [
     "tests/test_parity.py",
     "tests/test_examples.py",
     "tests/test_links.py",
+    "tests/test_report.py",
     "tests/test_trace.py::test_outcomes_json_has_the_shown_run_s_trace",
 ]
 

@@ -472,12 +472,17 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             blocks = [block for block in self.context.outcomes.blocks if block.page == path]
             self._pages_built[-1].append((page, tuple(sorted(blocks, key=lambda block: block.line))))
         language = self._language()
+        if self._translated(page, language):
+            return html
+        banner = untranslated_banner(language, page.file.src_uri, page.url)
+        return f'{banner}<div lang="zh">{html}</div>'
+
+    def _translated(self, page: Page, language: str) -> bool:
+        """Whether *page*, built in *language*, is written in it (not shown in Chinese until translated)."""
         if language == "zh" or self.i18n is None:
-            return html
+            return True
         uri = page.file.src_uri
-        if uri.endswith(f".{language}.md") or translation(Path(self.docs_dir), uri, language) is not None:
-            return html
-        return untranslated_banner(language, uri, page.url) + '<div lang="zh">' + html + "</div>"
+        return uri.endswith(f".{language}.md") or translation(Path(self.docs_dir), uri, language) is not None
 
     @event_priority(50)  # before the search plugin indexes the page's content
     def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
@@ -490,7 +495,10 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         language = self._language()
         pages = [
             ReportedPage(
-                link=get_relative_url(built.url, page.url), title=built.title or built.url, blocks=blocks
+                link=get_relative_url(built.url, page.url),
+                title=built.title or built.url,
+                blocks=blocks,
+                lang=language if self._translated(built, language) else "zh",
             )
             for built, blocks in (self._pages_built[-1] if self._pages_built else [])
         ]

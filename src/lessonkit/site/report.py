@@ -32,6 +32,8 @@ class ReportedPage:
     """The page's URL relative to the report page."""
     title: str
     blocks: tuple[BlockOutcomes, ...]
+    lang: str | None = None
+    """The language of the page's title, when it is not the report's (a page not translated yet)."""
 
 
 TEXT = {
@@ -161,7 +163,8 @@ def render_runs(report: OutcomesReport | None, pages: Sequence[ReportedPage], la
     for page in pages:
         for block in page.blocks:
             link = f"{page.link}#{block.anchor}" if block.anchor else page.link
-            where = f'<a href="{html.escape(link)}">{html.escape(page.title)}</a>'
+            lang = f' lang="{page.lang}"' if page.lang and page.lang != language else ""
+            where = f'<a href="{html.escape(link)}"{lang}>{html.escape(page.title)}</a>'
             snippet = (
                 f"<code>{html.escape(block.snippet.removeprefix('snippets/'))}</code>"
                 if block.snippet
