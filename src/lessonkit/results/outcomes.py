@@ -175,7 +175,7 @@ class MethodOutcomes:
     trace: dict[str, Any] | None = None
     """What each process did in the shown run (see :mod:`lessonkit.results.trace`), if traced."""
     median_seconds: float | None = None
-    """The median wall time of one run, from start to the last process gone."""
+    """The median wall time of one run (start to last process gone), in seconds, to the millisecond."""
     cached: bool | None = None
     """Whether this build took the runs from the cache (None: not known)."""
 
@@ -190,7 +190,7 @@ class MethodOutcomes:
             "runs": self.runs,
             "claim_seen": self.claim_seen,
             "claim_abridged": self.claim_abridged,
-            "median_seconds": None if self.median_seconds is None else round(self.median_seconds, 3),
+            "median_seconds": self.median_seconds,
             "cached": self.cached,
             "outcomes": [{"output": o.output, "count": o.count} for o in self.outcomes],
             "trace": self.trace,
@@ -228,7 +228,7 @@ def judge_results(
     return replace(
         outcomes,
         trace=build_trace(shown.trace, shown.returncode, shown.output),
-        median_seconds=statistics.median(result.duration for result in results),
+        median_seconds=round(statistics.median(result.duration for result in results), 3),
     )
 
 
