@@ -26,16 +26,13 @@ build would cost.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
+from _common import ROOT, configured_jobs, progress, stored_durations, timed_build
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
@@ -43,45 +40,6 @@ from lessonkit.running.executor import Example
 from lessonkit.running.runner import run_example
 from lessonkit.running.sandbox import Isolation, sandbox_support
 from lessonkit.running.start_method import StartMethod
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def progress(message: str) -> None:
-    print(f"bench: {message}", file=sys.stderr, flush=True)
-
-
-def timed_build(site_dir: Path, **env: str) -> float:
-    """Run one strict build and return its wall-clock seconds."""
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)]
-    started = time.perf_counter()
-    result = subprocess.run(
-        command,
-        cwd=ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **env},
-        capture_output=True,
-        text=True,
-    )
-    seconds = time.perf_counter() - started
-    if result.returncode != 0:
-        sys.exit(f"bench: the build failed:\n{result.stderr[-3000:]}")
-    return seconds
-
-
-def stored_durations(cache: Path) -> list[float]:
-    """Return the duration of every run stored in *cache* (all samples of every entry)."""
-    durations = []
-    for entry in cache.rglob("*.json"):  # one folder per interpreter
-        durations += [
-            result["duration"] for result in json.loads(entry.read_text(encoding="utf-8"))["results"]
-        ]
-    return durations
-
-
-def configured_jobs() -> int:
-    """Return the lessonkit plugin's ``jobs`` in mkdocs.yml."""
-    config = load_config(str(ROOT / "mkdocs.yml"))
-    return int(config.plugins["lessonkit"].config.jobs)
 
 
 def discovered_examples(site_dir: Path) -> list[Example]:
