@@ -532,12 +532,18 @@ def print_summary(results: dict[str, object]) -> None:
     cold, warm, no_exec = results["cold"], results["warm"], results["no_exec"]
     cache, jobs = results["cache"], results["jobs"]
     runs_sum = cold["run_seconds_sum"]
+    pages = warm.get("pages") or 1
     rows = [
         ("cold build (empty cache)", f"{cold['seconds']:.2f} s", f"{cold.get('runs', '?')} runs"),
         ("  sum of its run times", f"{runs_sum:.2f} s", f"/ {jobs} jobs = {runs_sum / jobs:.2f} s"),
         ("  its longest run", f"{cold['longest_run']:.2f} s", ""),
         ("  bound", f"{cold['bound']:.2f} s", "no-exec + max(longest run, sum / jobs)"),
         ("warm build (full cache)", f"{warm['seconds']:.2f} s", ""),
+        (
+            "  warm ÷ pages (fixed costs included)",
+            f"{warm['seconds'] / pages * 1000:.0f} ms",
+            f"{pages} pages, both languages",
+        ),
         ("no-exec build (LESSONKIT_EXEC=0)", f"{no_exec['seconds']:.2f} s", f"{no_exec.get('pages')} pages"),
         ("  discovery in the warm build", f"{warm.get('discovery_seconds', 0):.2f} s", "plugin's timing"),
         ("peak RSS of MkDocs: cold build", kib(cold["mkdocs_peak_rss_kib"]), "RUSAGE_SELF at its exit"),
