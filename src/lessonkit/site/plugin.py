@@ -94,8 +94,8 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self._page_path_now: str | None = None
         self._assets: list[dict[str, str]] = []
         """Files drawn while rendering, one dict per (nested) build, written when it ends."""
-        self._pages_built: list[list[tuple[Page, tuple[BlockOutcomes, ...]]]] = []
-        """Each (nested) build's pages with their executed blocks, for the report page."""
+        self._pages_built: list[list[Page]] = []
+        """Each (nested) build's pages, for the report page."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Remember the command; also makes ``mkdocs serve`` keep this instance, and its results."""
@@ -465,12 +465,10 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         return markdown
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        """Note the page's executed blocks for the report; mark a page shown in Chinese because it has
-        no translation yet: a banner, and lang="zh"."""
-        if self._pages_built and self.context.outcomes is not None:
-            path = self._page_path(page)
-            blocks = [block for block in self.context.outcomes.blocks if block.page == path]
-            self._pages_built[-1].append((page, tuple(sorted(blocks, key=lambda block: block.line))))
+        """Note the page for the report; mark a page shown in Chinese because it has no translation
+        yet: a banner, and lang="zh"."""
+        if self._pages_built:
+            self._pages_built[-1].append(page)
         language = self._language()
         if self._translated(page, language):
             return html
@@ -493,14 +491,17 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         if self.batch is not None and report is not None and report.execution is None:
             self._finish_runs()  # the other language's blocks may still be running
         language = self._language()
+        blocks: dict[str, list[BlockOutcomes]] = {}
+        for block in report.blocks if report is not None else []:
+            blocks.setdefault(block.page, []).append(block)
         pages = [
             ReportedPage(
                 link=get_relative_url(built.url, page.url),
                 title=built.title or built.url,
-                blocks=blocks,
+                blocks=tuple(sorted(blocks.get(self._page_path(built), []), key=lambda block: block.line)),
                 lang=language if self._translated(built, language) else "zh",
             )
-            for built, blocks in (self._pages_built[-1] if self._pages_built else [])
+            for built in (self._pages_built[-1] if self._pages_built else [])
         ]
         pages.sort(key=lambda reported: (reported.blocks[0].page if reported.blocks else "", reported.link))
         filled = {
