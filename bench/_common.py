@@ -94,7 +94,7 @@ def timed_build(site_dir: Path, **env: str) -> float:
 def stored_durations(cache: Path) -> list[float]:
     """Return the duration of every run stored in *cache* (all samples of every entry)."""
     durations = []
-    for entry in cache.rglob("*.json"):  # one folder per interpreter
+    for entry in cache.glob("*/*.json"):  # one folder per interpreter (its rendered/ blocks are not runs)
         durations += [
             result["duration"] for result in json.loads(entry.read_text(encoding="utf-8"))["results"]
         ]

@@ -245,7 +245,7 @@ def ticking(what: str, cache: Path | None = None, every: float = 15.0) -> Iterat
 
     def tick() -> None:
         while not done.wait(every):
-            stored = f", {sum(1 for _ in cache.rglob('*.json'))} results stored" if cache else ""
+            stored = f", {sum(1 for _ in cache.glob('*/*.json'))} results stored" if cache else ""
             progress(f"{what}: {time.monotonic() - started:.0f} s{stored}")
 
     thread = threading.Thread(target=tick, daemon=True)
@@ -273,9 +273,13 @@ def build_facts(build: Build) -> dict[str, object]:
     return facts
 
 
-def cache_size(cache: Path) -> tuple[int, int]:
-    """Return the bytes of every file under *cache*, and how many entries (``*.json``) it holds."""
-    files = [path for path in cache.rglob("*") if path.is_file()]
+def cache_size(cache: Path, rendered: bool = False) -> tuple[int, int]:
+    """Return the bytes of the results under *cache*, and how many entries (``*.json``) hold them.
+
+    With *rendered*, the same for the rendered blocks beside them (``PYTHON/rendered/``).
+    """
+    pattern = "*/rendered/*" if rendered else "*/*"
+    files = [path for path in cache.glob(pattern) if path.is_file()]
     return sum(path.stat().st_size for path in files), sum(1 for path in files if path.suffix == ".json")
 
 
@@ -531,6 +535,7 @@ def print_summary(results: dict[str, object]) -> None:
     )
     cold, warm, no_exec = results["cold"], results["warm"], results["no_exec"]
     cache, jobs = results["cache"], results["jobs"]
+    rendered = results["rendered"]
     runs_sum = cold["run_seconds_sum"]
     pages = warm.get("pages") or 1
     rows = [
@@ -553,6 +558,11 @@ def print_summary(results: dict[str, object]) -> None:
             "cache directory",
             f"{cache['bytes'] / 1e6:.2f} MB",
             f"{cache['entries']} entries, {cache['bytes_per_entry']:.0f} bytes each",
+        ),
+        (
+            "  rendered blocks beside them",
+            f"{rendered['bytes'] / 1e6:.2f} MB",
+            f"{rendered['entries']} entries, {rendered['bytes_per_entry']:.0f} bytes each",
         ),
     ]
     for serve in results["serve"]:
@@ -682,6 +692,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, object]:
         return {name: median(b[name] for b in builds) for name in builds[0] if all(name in b for b in builds)}
 
     size, entries = cache_size(caches[-1])
+    rendered_size, rendered_entries = cache_size(caches[-1], rendered=True)
     serve = []
     if not args.no_serve:
         serve = [
@@ -721,6 +732,11 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, object]:
         "no_exec": no_exec,
         "no_exec_rounds": no_execs,
         "cache": {"bytes": size, "entries": entries, "bytes_per_entry": size / entries if entries else 0},
+        "rendered": {
+            "bytes": rendered_size,
+            "entries": rendered_entries,
+            "bytes_per_entry": rendered_size / rendered_entries if rendered_entries else 0,
+        },
         "serve": serve,
         "ratios": ratios,
     }

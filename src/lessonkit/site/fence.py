@@ -40,7 +40,8 @@ from lessonkit.running.options import (
     parse_run_options,
 )
 from lessonkit.site.pages import SITE_OPTION, FenceSite
-from lessonkit.site.render import RenderedRuns, render_block, render_placeholder
+from lessonkit.site.render import render_block, render_placeholder
+from lessonkit.site.render_cache import ID_PREFIX, RenderCache, RenderedBlock
 
 log = get_plugin_logger("lessonkit")
 
@@ -115,6 +116,10 @@ class FenceContext:
     """The keys of the (block, start method) samples this build took from the cache."""
     publish: Callable[[str, str], str] | None = None
     """Stores a file of the site being built (name, text) and returns its URL from the page."""
+    render_cache: RenderCache | None = None
+    """Where each block's finished HTML is kept between builds (None: rendered every time)."""
+    page_url: Callable[[], str] = lambda: ""
+    """The URL of the page being rendered (links in a block's HTML are relative to it)."""
 
 
 def _tail(output: str) -> str:
@@ -277,8 +282,9 @@ def _format_runs(
     if not context.execute:
         runs_html = render_placeholder(kwargs["code"], language=language)
     else:
-        runs = _run_code(kwargs["code"], context=context, options=options, judging=judging, site=site)
-        runs_html = str(MarkdownConverter(kwargs["md"]).convert(runs.markdown, stash=runs.stash))
+        runs_html = _run_code(
+            kwargs["code"], context=context, options=options, judging=judging, site=site, md=kwargs["md"]
+        )
     # html=True: the runs are finished HTML, in which every output is already escaped. The
     # options validate_fence refuses are turned off here too, should one ever get this far.
     arguments = {**kwargs, "html": True, "session": None, "workdir": None, "width": 0, "result": ""}
@@ -291,9 +297,12 @@ def _format_runs(
 
 
 def _run_code(
-    code: str, *, context: FenceContext, options: RunOptions, judging: Judging, site: FenceSite
-) -> RenderedRuns:
-    """Run the block, group each method's runs into outcomes, record them, and render them."""
+    code: str, *, context: FenceContext, options: RunOptions, judging: Judging, site: FenceSite, md: Any
+) -> str:
+    """Run the block, group each method's runs into outcomes, record them, and render them as HTML.
+
+    The HTML comes from the render cache when nothing it depends on changed.
+    """
     example = Example(code=code, options=options, filename=site.filename)
     samples = run_fence(executor=context.executor, example=example, site=site)
     methods = tuple(
@@ -313,14 +322,60 @@ def _run_code(
     )
     if context.outcomes is not None:
         context.outcomes.add(block)
-    return render_block(
+    cache, key = context.render_cache, ""
+    if cache is not None:
+        key = cache.key(
+            block,
+            samples,
+            language=context.language_for(),
+            page_url=context.page_url(),
+            mask=judging.mask,
+            claim=judging.claim,
+            timelines=context.publish is not None,
+        )
+        stored = cache.get(key)
+        if stored is not None:
+            MarkdownConverter.counter += 1  # as converting the tabs would: the next blocks' ids stay the same
+            if context.publish is not None:
+                for name, text in stored.assets.items():
+                    context.publish(name, text)
+            return stored.html(f"exec-{MarkdownConverter.counter}--")
+    rendered = render_block_html(block, samples, context=context, judging=judging, md=md)
+    if cache is not None:
+        cache.put(key, rendered)
+    return rendered.html(f"exec-{MarkdownConverter.counter}--")
+
+
+def render_block_html(
+    block: BlockOutcomes,
+    samples: list[Samples],
+    *,
+    context: FenceContext,
+    judging: Judging,
+    md: Any,
+) -> RenderedBlock:
+    """Render *block*'s runs: its tabs converted with the page's Markdown *md*, the id prefix stood in.
+
+    Converting advances markdown-exec's counter of conversions (``MarkdownConverter.counter``),
+    whose value makes the prefix the finished HTML gets.
+    """
+    assets: dict[str, str] = {}
+    publish = context.publish
+
+    def keep(name: str, text: str) -> str:
+        assets[name] = text
+        return publish(name, text)
+
+    runs = render_block(
         block,
         samples,
         context.language_for(),
         mask=judging.mask,
         claim=judging.claim,
-        publish=context.publish,
+        publish=None if publish is None else keep,
     )
+    template = str(MarkdownConverter(md).convert(runs.markdown, id_prefix=ID_PREFIX))
+    return RenderedBlock(template=template, fragments=dict(runs.stash), assets=assets)
 
 
 def _run_adapter(code: str, *, html: str, **_markdown_exec_options: Any) -> str:

@@ -46,6 +46,7 @@ from lessonkit.site.discovery import SnippetExpander
 from lessonkit.site.fence import FenceContext, FenceRecorder, Judging, format_fence, validate_fence
 from lessonkit.site.lessons import MARKER, lesson_list, translation, untranslated_banner
 from lessonkit.site.pages import FenceSite, fence_token, locate_fences, mark_fences, missing_snippets
+from lessonkit.site.render_cache import FOLDER, RenderCache
 from lessonkit.site.report import MARKERS, ReportedPage, render_runs, render_summary, slot
 
 log = get_plugin_logger(__name__)
@@ -176,6 +177,11 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self.context.executor = self.executor
         self.context.defaults = self.defaults
         self.context.execute = self.execute
+        self.context.page_url = lambda: self.page.url if self.page is not None else ""
+        site_config = hashlib.sha256(Path(config.config_file_path).read_bytes()).hexdigest()
+        self.context.render_cache = RenderCache.kept(
+            self.context.render_cache, self.executor.cache.directory / FOLDER, site_config
+        )  # the same one across the languages' nested builds: it notes which entries they used
         for fence in python_fences:
             fence["validator"] = validate_fence
             fence["format"] = partial(
@@ -384,6 +390,8 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             removed = self.executor.cache.prune(self.batch_keys | self.executor.used)
             if removed:
                 log.info(f"pruned {removed} stored results that no page uses any more")
+        if self.context.render_cache is not None:
+            self.context.render_cache.prune()
 
     def _finish_runs(self) -> RunSummary:
         """Wait for every run of this build; note what the execution phase did in the outcomes."""

@@ -1,0 +1,243 @@
+"""A block's rendered HTML is kept between builds, reused only while nothing it shows changed.
+
+A warm build takes each executed block's HTML from ``rendered/`` instead of drawing it again;
+the page must be the same byte for byte as one rendered afresh, and a change to the runs, the
+language, the page's place, the site's configuration or lessonkit's renderer must render again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+
+import markdown
+import pytest
+from markdown_exec import MarkdownConverter
+
+import lessonkit.site.fence as fence_module
+from lessonkit.results.outcomes import BlockOutcomes, Mask, judge_results
+from lessonkit.running.executor import Executor
+from lessonkit.running.options import RunDefaults
+from lessonkit.running.runner import ExampleResult
+from lessonkit.running.sandbox import Isolation
+from lessonkit.running.start_method import StartMethod
+from lessonkit.site import render_cache
+from lessonkit.site.fence import FenceContext, format_fence, validate_fence
+from lessonkit.site.pages import FenceSite
+from lessonkit.site.plugin import _superfences_format
+from lessonkit.site.render_cache import RenderCache, RenderedBlock
+
+PAGE = """# Page
+
+```python exec="on" start_methods="fork spawn"
+from multiprocessing import Process
+
+
+def child():
+    print("child <b>&amp;")
+
+
+if __name__ == "__main__":
+    p = Process(target=child)
+    p.start()
+    p.join()
+    print("main")
+```
+
+```python exec="on" start_methods="fork"
+print("second block")
+```
+"""
+
+
+@pytest.fixture(scope="module")
+def executor() -> Executor:
+    """One traced executor for the module: each example runs once, later renders take its results."""
+    return Executor(isolation=Isolation.OFF, trace=True)
+
+
+def _context(executor: Executor, cache: RenderCache | None, published: dict[str, str], **changes: object):
+    def publish(name: str, text: str) -> str:
+        published[name] = text
+        return f"{changes.get('assets', '../assets')}/{name}"
+
+    return FenceContext(
+        executor=executor,
+        defaults=RunDefaults(start_methods=(StartMethod.FORK,), timeout=20, samples=1),
+        site_for=lambda token: FenceSite(page="docs/page.md", line=3),
+        language_for=lambda: str(changes.get("language", "en")),
+        publish=publish,
+        render_cache=cache,
+        page_url=lambda: str(changes.get("url", "page/")),
+    )
+
+
+def _render(context: FenceContext, counter: int = 100) -> str:
+    fence = {
+        "name": "python",
+        "class": "python",
+        "validator": validate_fence,
+        "format": partial(_superfences_format, formatter=partial(format_fence, context=context)),
+    }
+    md = markdown.Markdown(
+        extensions=["pymdownx.superfences", "pymdownx.tabbed", "md_in_html"],
+        extension_configs={
+            "pymdownx.superfences": {"custom_fences": [fence]},
+            "pymdownx.tabbed": {"alternate_style": True},
+        },
+    )
+    MarkdownConverter.counter = counter  # markdown-exec numbers the ids of each conversion
+    return md.convert(PAGE)
+
+
+def test_a_cached_render_is_the_same_page_byte_for_byte(executor: Executor, tmp_path: Path) -> None:
+    fresh_assets: dict[str, str] = {}
+    fresh = _render(_context(executor, None, fresh_assets))
+    assert "lessonkit-runs" in fresh and 'id="exec-101--__tabbed_1_1"' in fresh
+    assert "exec-102--" in fresh, "the second block's conversion has the next number"
+    assert "child &lt;b&gt;&amp;amp;" in fresh, "the output stays literal"
+    assert fresh_assets, "the traced runs draw timelines"
+
+    cache = RenderCache(tmp_path / "rendered", salt="site")
+    stored_assets: dict[str, str] = {}
+    assert _render(_context(executor, cache, stored_assets)) == fresh
+    assert len(list((tmp_path / "rendered").glob("*.json"))) == 2
+    reused_assets: dict[str, str] = {}
+    assert _render(_context(executor, cache, reused_assets)) == fresh
+    assert stored_assets == reused_assets == fresh_assets, "a reused block publishes its timelines too"
+    assert MarkdownConverter.counter == 102, "a reused block advances markdown-exec's counter as a conversion"
+
+
+def test_a_stored_block_is_reused_without_rendering(
+    executor: Executor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = RenderCache(tmp_path / "rendered")
+    first = _render(_context(executor, cache, {}))
+
+    def refuse(*args: object, **kwargs: object) -> RenderedBlock:
+        raise AssertionError("rendered again although nothing changed")
+
+    monkeypatch.setattr(fence_module, "render_block_html", refuse)
+    assert _render(_context(executor, cache, {})) == first
+    # Another language is another block: rendered, so here the refusal shows in its place.
+    other = _render(_context(executor, cache, {}, language="zh"))
+    assert "rendered again although nothing changed" in other
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"language": "zh"}, {"url": "deeper/page/", "assets": "../../assets"}],
+    ids=["language", "page location"],
+)
+def test_a_change_in_where_it_is_shown_renders_again(
+    executor: Executor, tmp_path: Path, change: dict[str, str]
+) -> None:
+    cache = RenderCache(tmp_path / "rendered")
+    _render(_context(executor, cache, {}))
+    changed = _render(_context(executor, cache, {}, **change))
+    assert changed == _render(_context(executor, None, {}, **change)), (
+        "the changed block is not the stored one"
+    )
+    assert len(list((tmp_path / "rendered").glob("*.json"))) == 4
+
+
+def _result(output: str, method: StartMethod = StartMethod.FORK, **changes: object) -> ExampleResult:
+    fields: dict[str, object] = {
+        "start_method": method,
+        "output": output,
+        "returncode": 0,
+        "timed_out": False,
+        "duration": 0.5,
+        "terminal": True,
+        "python_version": "3.11.7",
+        "python_implementation": "CPython",
+        "system": "Linux",
+        "isolated": True,
+    }
+    return ExampleResult(**{**fields, **changes})  # type: ignore[arg-type]
+
+
+def _key(cache: RenderCache, results: list[ExampleResult], **changes: object) -> str:
+    outcomes = judge_results("fork", results)
+    if "cached" in changes:
+        outcomes = replace(outcomes, cached=bool(changes["cached"]))
+    block = BlockOutcomes(page="docs/page.md", line=3, snippet=None, claim=None, methods=(outcomes,))
+    options: dict[str, object] = {
+        "language": "en",
+        "page_url": "page/",
+        "mask": Mask(),
+        "claim": None,
+        "timelines": True,
+    }
+    options.update({name: value for name, value in changes.items() if name in options})
+    return cache.key(block, [results], **options)  # type: ignore[arg-type]
+
+
+def test_the_key_changes_with_everything_shown_and_only_with_that(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = RenderCache(tmp_path)
+    runs = [_result("a\nb\n"), _result("b\na\n"), _result("a\nb\n")]
+    key = _key(cache, runs)
+    assert _key(cache, list(runs)) == key
+    assert _key(cache, runs, cached=True) == _key(cache, runs, cached=False) == key, (
+        "whether the runs came from the cache is never shown"
+    )
+    different = {
+        "an output": _key(cache, [_result("a\nc\n"), *runs[1:]]),
+        "a count": _key(cache, [*runs, _result("b\na\n")]),
+        "the caption's Python": _key(cache, [_result("a\nb\n", python_version="3.12.1"), *runs[1:]]),
+        "the sandbox": _key(cache, [_result("a\nb\n", isolated=False), *runs[1:]]),
+        "the language": _key(cache, runs, language="zh"),
+        "the page": _key(cache, runs, page_url="other/"),
+        "the mask": _key(cache, runs, mask=Mask(r"\d+")),
+        "the claim": _key(cache, runs, claim="a\nb\n"),
+        "timelines or not": _key(cache, runs, timelines=False),
+        "the site's configuration": _key(RenderCache(tmp_path, salt="other mkdocs.yml"), runs),
+    }
+    monkeypatch.setattr(render_cache, "renderer_digest", lambda: "another lessonkit")
+    different["lessonkit's renderer"] = _key(cache, runs)
+    assert all(value != key for value in different.values()), [n for n, v in different.items() if v == key]
+    assert len(set(different.values())) == len(different)
+
+
+def test_the_renderer_digest_covers_lessonkits_source_and_translations() -> None:
+    render_cache.renderer_digest.cache_clear()
+    digest = render_cache.renderer_digest()
+    assert digest == render_cache.renderer_digest()
+    source = Path(render_cache.__file__).resolve().parent / "render.py"
+    assert "_TEXT" in source.read_text(encoding="utf-8"), (
+        "the captions' words live in render.py, which is hashed"
+    )
+
+
+def test_damaged_entries_are_ignored_and_unused_ones_pruned(tmp_path: Path) -> None:
+    cache = RenderCache(tmp_path / "rendered")
+    block = RenderedBlock(template="<p>x</p>", fragments={"<p>x</p>": "<b>y</b>"}, assets={"a.svg": "<svg/>"})
+    cache.put("k1", block)
+    cache.put("k2", block)
+    assert cache.get("k1") == block
+    assert cache.get("k1").html("exec-1--") == "<b>y</b>"  # type: ignore[union-attr]
+    path = tmp_path / "rendered" / "k2.json"
+    entry = json.loads(path.read_text(encoding="utf-8"))
+    entry["block"]["template"] = "<p>tampered</p>"
+    path.write_text(json.dumps(entry), encoding="utf-8")
+    assert cache.get("k2") is None, "a tampered entry fails its checksum"
+    path.write_text("{", encoding="utf-8")
+    assert cache.get("k2") is None, "a truncated entry is ignored"
+    assert cache.prune() == 0, "both were used by this build"
+    fresh = RenderCache(tmp_path / "rendered")
+    fresh.get("k1")
+    assert fresh.prune() == 1
+    assert sorted(p.name for p in (tmp_path / "rendered").iterdir()) == ["k1.json"]
+
+
+def test_the_plugin_keeps_one_cache_across_the_languages_builds(tmp_path: Path) -> None:
+    first = RenderCache.kept(None, tmp_path, "salt")
+    first.used.add("zh-block")
+    assert RenderCache.kept(first, tmp_path, "salt") is first, (
+        "the English build must not forget the Chinese keys"
+    )
+    assert RenderCache.kept(first, tmp_path, "edited mkdocs.yml") is not first
