@@ -16,6 +16,7 @@ import datetime
 import hashlib
 import importlib.metadata
 import json
+import logging
 import os
 import platform
 import time
@@ -32,7 +33,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel, get_files
 from mkdocs.structure.pages import Page
-from mkdocs.utils import get_relative_url, meta
+from mkdocs.utils import clean_directory, get_relative_url, meta
 
 from lessonkit.results.outcomes import BlockOutcomes, Execution, OutcomesReport
 from lessonkit.running.cache import ResultCache
@@ -42,6 +43,15 @@ from lessonkit.running.options import MAX_SAMPLES, FenceOptionError, RunDefaults
 from lessonkit.running.sandbox import Isolation, IsolationUnavailable
 from lessonkit.running.start_method import StartMethod
 from lessonkit.site.config import LessonkitConfig
+from lessonkit.site.dirty import (
+    DirtyWarningAsInfo,
+    Snapshot,
+    digest,
+    heading,
+    merge_outcomes,
+    merge_search_index,
+    watched_files,
+)
 from lessonkit.site.discovery import SnippetExpander
 from lessonkit.site.fence import FenceContext, FenceRecorder, Judging, format_fence, validate_fence
 from lessonkit.site.lessons import MARKER, lesson_list, translation, untranslated_banner
@@ -60,6 +70,9 @@ LESSONKIT_VERSION = importlib.metadata.version("lessonkit")
 
 OUTCOMES_FILE = "outcomes.json"
 """Written at the site root: every block's outcomes, the data behind the counts on the pages."""
+
+SEARCH_INDEX = "search/search_index.json"
+"""The search plugin's index, under the site root: merged after a partial dirty build."""
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -97,10 +110,38 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         """Files drawn while rendering, one dict per (nested) build, written when it ends."""
         self._pages_built: list[list[Page]] = []
         """Each (nested) build's pages, for the report page."""
+        self.dirty = False
+        """MkDocs builds dirty (``--dirty``): only the pages whose source is newer than their output."""
+        self.partial = False
+        """This build is dirty and renders only the pages whose prose changed (``lessonkit.site.dirty``)."""
+        self._warning_filter: DirtyWarningAsInfo | None = None
+        self._snapshot: Snapshot | None = None
+        """What this build saw; kept as ``_last`` once it completes."""
+        self._last: Snapshot | None = None
+        self._last_outcomes: dict[str, Any] | None = None
+        self._last_search: dict[str, Any] | None = None
+        self._titles: dict[tuple[str, str], str] = {}
+        """Each page's title in each language, as the last build rendered it."""
+        self._rendered_pages: set[str] = set()
+        """The pages (``docs/x.md``) rendered in this build, in any language."""
+        self._rendered_urls: set[str] = set()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        """Remember the command; also makes ``mkdocs serve`` keep this instance, and its results."""
+        """Remember the command; also makes ``mkdocs serve`` keep this instance, and its results.
+
+        Under ``mkdocs serve --dirty``, MkDocs' warning that a dirty build is being performed
+        is logged as INFO, so the strict build goes on: lessonkit keeps a dirty build correct.
+        """
         self.command = command
+        self.dirty = dirty
+        if command == "serve" and dirty and self._warning_filter is None:
+            self._warning_filter = DirtyWarningAsInfo()
+            logging.getLogger("mkdocs.commands.build").addFilter(self._warning_filter)
+
+    def on_shutdown(self) -> None:
+        if self._warning_filter is not None:
+            logging.getLogger("mkdocs.commands.build").removeFilter(self._warning_filter)
+            self._warning_filter = None
 
     @event_priority(-100)  # after markdown-exec has registered its fences
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -109,6 +150,8 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self.execute = _flag("LESSONKIT_EXEC", True)
         self.docs_dir = config.docs_dir
         self.i18n = config.plugins.get("i18n")
+        if self.dirty:
+            _index_only_this_build(config)
         if self.config.timeout <= 0 or self.config.jobs < 1:
             raise PluginError(
                 "lessonkit: 'timeout' must be a positive number of seconds and 'jobs' at least 1"
@@ -205,9 +248,15 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             return files
         self.sites = {}
         self.context.rendered.clear()
+        self._rendered_pages = set()
+        self._rendered_urls = set()
         started = time.monotonic()
         pages = self._pages(files)
         recorder = self._discover(pages, config)
+        self._snapshot = self._take_snapshot(pages, recorder, config)
+        self.partial = False
+        if self.dirty:
+            self._plan_dirty_build(config)
         found = (
             f"found {len(recorder.seen)} executed blocks on {len(pages)} pages "
             f"in {time.monotonic() - started:.2f} s"
@@ -246,6 +295,48 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             f"up to {self.executor.jobs} at once, {sandbox}"
         )
         return files
+
+    def _take_snapshot(self, pages: list[File], recorder: FenceRecorder, config: MkDocsConfig) -> Snapshot:
+        """What this build sees, to compare the next dirty build with."""
+        snapshot = Snapshot(config=digest(Path(config.config_file_path).read_text(encoding="utf-8")))
+        if not self.dirty:
+            return snapshot
+        roots = [Path(path) for path in config.watch] + [Path(config.config_file_path)]
+        snapshot.watched = watched_files(roots + self.expander.base_paths, Path(self.docs_dir))
+        docs = Path(self.docs_dir).name
+        for file in pages:
+            page_path = f"{docs}/{file.src_uri}"
+            content = file.content_string
+            snapshot.pages[page_path] = digest(content)
+            snapshot.headings[page_path] = heading(content)
+            if any(marker in content for marker in MARKERS):
+                snapshot.aggregates.add(page_path)
+        located = sorted(
+            (self.sites[token].page, self.sites[token].line, token) for token in recorder.examples
+        )
+        for page_path, _, token in located:
+            site = self.sites[token]
+            judging = recorder.judging.get(token)
+            snapshot.blocks.setdefault(page_path, []).append(
+                repr((site.anchor, site.snippet, recorder.examples[token], judging))
+            )
+        return snapshot
+
+    def _plan_dirty_build(self, config: MkDocsConfig) -> None:
+        """Let a dirty build render only the changed pages if their prose is all that changed;
+        otherwise empty the site directory, so that it renders every page."""
+        why = self._snapshot.why_full(self._last)
+        if why:
+            log.info(f"dirty build of every page ({why})")
+            clean_directory(config.site_dir)
+            return
+        self.partial = True
+        changed = self._snapshot.changed(self._last)
+        log.info(
+            f"dirty build: only prose changed ({', '.join(changed) or 'no page'}); rendering those "
+            f"pages only. {OUTCOMES_FILE} and the search index are merged; the report pages stay "
+            "as the last build wrote them (no block changed)"
+        )
 
     def _read_claim(self, path: str) -> tuple[str, str]:
         """Read a fence's ``claim`` file, found as snippets are; return its display path and text."""
@@ -376,22 +467,28 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         if self.depth > 0:
             return
         rendered = set(self.context.rendered)
+        discovered = self.discovered
+        if self.partial:  # only the changed pages were rendered: check their blocks
+            discovered = {t for t in discovered if self._site(t).page in self._rendered_pages}
         missed = rendered - self.discovered
-        lost = self.discovered - rendered
+        lost = discovered - rendered
         if missed or lost:
             self._fail_mismatch(missed, lost)
-        if self.batch is None:
-            return
-        summary = self._finish_runs()
-        self.batch = None
-        log.info(summary.line())
-        self._write_outcomes(Path(config.site_dir))
-        if self.executor.cache is not None:
-            removed = self.executor.cache.prune(self.batch_keys | self.executor.used)
-            if removed:
-                log.info(f"pruned {removed} stored results that no page uses any more")
-        if self.context.render_cache is not None:
-            self.context.render_cache.prune()
+        if self.batch is not None:
+            summary = self._finish_runs()
+            self.batch = None
+            log.info(summary.line())
+            self._write_outcomes(Path(config.site_dir))
+            if self.executor.cache is not None:
+                removed = self.executor.cache.prune(self.batch_keys | self.executor.used)
+                if removed:
+                    log.info(f"pruned {removed} stored results that no page uses any more")
+            # A partial build used only its pages' rendered blocks; the others' stay for the next.
+            if self.context.render_cache is not None and not self.partial:
+                self.context.render_cache.prune()
+        if self.dirty:
+            self._merge_search_index(Path(config.site_dir))
+        self._last = self._snapshot
 
     def _finish_runs(self) -> RunSummary:
         """Wait for every run of this build; note what the execution phase did in the outcomes."""
@@ -424,13 +521,35 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             (directory / name).write_text(text, encoding="utf-8")
 
     def _write_outcomes(self, site_dir: Path) -> None:
-        """Write ``outcomes.json``: every rendered block's outcomes, in page and line order."""
+        """Write ``outcomes.json``: every rendered block's outcomes, in page and line order.
+
+        After a partial dirty build, the other pages' blocks are the last build's.
+        """
         report = self.context.outcomes
         if report is None:
             return
+        data = report.to_json()
+        if self.partial:
+            data = merge_outcomes(self._last_outcomes, data, self._rendered_pages)
+        if self.dirty:
+            self._last_outcomes = data
         path = site_dir / OUTCOMES_FILE
-        path.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        log.info(f"wrote {path.name}: {len(report.blocks)} blocks with their outcomes")
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        log.info(f"wrote {path.name}: {len(data['blocks'])} blocks with their outcomes")
+
+    def _merge_search_index(self, site_dir: Path) -> None:
+        """After a partial dirty build, put the other pages' entries back in the search index.
+
+        The search plugin indexes the pages a build renders; in a partial build, only the changed ones.
+        """
+        path = site_dir / SEARCH_INDEX
+        if not path.is_file():
+            return
+        index = json.loads(path.read_text(encoding="utf-8"))
+        if self.partial:
+            index = merge_search_index(self._last_search, index, self._rendered_urls)
+            path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        self._last_search = index
 
     def _fail_mismatch(self, missed: set[str], lost: set[str]) -> None:
         def describe(tokens: set[str]) -> str:
@@ -450,8 +569,12 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         )
 
     def on_build_error(self, *, error: Exception) -> None:
-        """Cancel queued runs and reset the depth, so the next build (``mkdocs serve``) starts afresh."""
+        """Cancel queued runs and reset the depth, so the next build (``mkdocs serve``) starts afresh.
+
+        The next dirty build renders every page: this one may have written only some.
+        """
         self.depth = 0
+        self._last = None
         self.batch = None
         self._assets = []
         self._pages_built = []
@@ -462,6 +585,8 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         """Tag each executed fence with its page and line, as discovery did."""
         self.page = page
         page_path = self._page_path(page)
+        self._rendered_pages.add(page_path)
+        self._rendered_urls.add(page.url)
         fences = locate_fences(markdown, page.file.content_string, page_path, self.config.snippets_dir)
         markdown = self._mark(markdown, fences)
         if MARKER in markdown:
@@ -490,9 +615,24 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         uri = page.file.src_uri
         return uri.endswith(f".{language}.md") or translation(Path(self.docs_dir), uri, language) is not None
 
+    @event_priority(-110)  # after mkdocs-static-i18n (-100) has made this language's navigation
+    def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        """In a partial dirty build, give the pages MkDocs does not read their titles from the last
+        build, for the navigation of the pages it renders (it would show their file names)."""
+        if not self.partial:
+            return nav
+        language = self._language()
+        for file in files.documentation_pages():
+            title = self._titles.get((language, file.src_uri))
+            if file.page is not None and title is not None and not file.is_modified():
+                file.page.title = title
+        return nav
+
     @event_priority(50)  # before the search plugin indexes the page's content
     def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
         """Fill the report page's tables, once every page of this language has run its blocks."""
+        if self.dirty and page.title is not None:
+            self._titles[(self._language(), page.file.src_uri)] = page.title
         if page.content is None or not any(slot(marker) in page.content for marker in MARKERS):
             return context
         report = self.context.outcomes
@@ -589,6 +729,20 @@ def find_site_examples(config_file: Path) -> SiteExamples:
         jobs=plugin.executor.jobs,
         cache_dir=plugin.executor.cache.root,
     )
+
+
+def _index_only_this_build(config: MkDocsConfig) -> None:
+    """Make Material's search plugin index only the pages this build renders, as in a clean build.
+
+    Under ``--dirty`` it merges each index it writes with the one it wrote before, guessing the
+    page from the first entry; with mkdocs-static-i18n writing the index once per language and
+    again for both, that repeats entries. lessonkit merges a partial build's index itself.
+    """
+    for name in ("material/search", "search"):
+        search = config.plugins.get(name)
+        if search is not None and getattr(search, "is_dirty", False):
+            search.is_dirty = False
+            search.search_index_prev = None
 
 
 def _report_progress(done: int, total: int) -> None:
