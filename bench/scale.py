@@ -46,7 +46,8 @@ the post-build work, for each language (mkdocs-static-i18n builds both on every 
 The serve modes are measured one after the other, each with its own server and the same
 edits: ``mkdocs serve`` (every page of both languages on every rebuild), then
 ``mkdocs serve --dirty`` (only the edited page; still strict); the summary gives each mode's
-medians side by side.
+medians side by side, and the machine's load average (1 min) as each began and ended: the
+machine is shared, and a loaded one stretches every step.
 """
 
 from __future__ import annotations
@@ -473,6 +474,7 @@ def measure_serve(
     server = Server(project, cache, options, log_file)
     edits: list[Edit] = []
     result: dict[str, object] = {"mode": mode, "first_build_seconds": None, "problem": ""}
+    load_before = os.getloadavg()[0]
     try:
         progress(f"{mode}: first build (warm cache), port {server.port}")
         result["first_build_seconds"] = round(server.wait_until_serving(f"/{slug}/"), 3)
@@ -498,6 +500,7 @@ def measure_serve(
         progress(f"{mode}: {error}")
     finally:
         server.stop()
+    result["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     failed = result["problem"] or any(edit.seconds is None for edit in edits)
     result["edits"] = [edit.__dict__ for edit in edits]
     result["log_tail"] = server.output_tail() if failed else []
@@ -583,6 +586,8 @@ def print_summary(results: dict[str, object]) -> None:
             note = f"{failed} failed; " if failed else ""
             rows.append((f"{serve['mode']}: edit {language} -> served", value, (note + problems)[:100]))
         rows.append((f"  {serve['mode']}: peak RSS", kib(serve.get("serve_peak_rss_kib")), "VmHWM"))
+        before, after = serve.get("load_average", (None, None))
+        rows.append((f"  {serve['mode']}: load average", f"{before} -> {after}", "1 min, start and end"))
     for name, value, note in rows:
         print(f"  {name:40s} {value:>16s}  {note}".rstrip())
     print("ratios:")
