@@ -135,6 +135,7 @@ def audit_page(
             for audit, label in PERFORMANCE_METRICS.items()
         )
         print(f"    performance: median of {len(runs)} runs {sorted(performance_runs)}; medians: {metrics}")
+        print("    (the audits below are those of the first run)")
     audits = data["audits"]
     errored: list[str] = []
     for cat in categories:
