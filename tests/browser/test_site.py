@@ -184,6 +184,22 @@ def test_copy_button_copies_the_snippet(page, language: str) -> None:
     assert copied.strip() == snippet.strip()
 
 
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_every_code_block_gets_its_copy_button_once_seen(page, language: str) -> None:
+    """Material mounts code blocks when they first scroll into view (``content.lazy``):
+    every copyable block must have its button after the reader has scrolled past it."""
+    open_page(page, LESSON[language])
+    copyable = "[...document.querySelectorAll('.md-content pre > code')].filter(c => !c.closest('.no-copy'))"
+    blocks = page.evaluate(f"{copyable}.length")
+    assert blocks >= 5  # the lesson's snippets; outputs are .no-copy
+    height = page.evaluate("document.documentElement.scrollHeight")
+    for top in range(0, height, 300):
+        page.evaluate(f"window.scrollTo(0, {top})")
+        page.wait_for_timeout(50)
+    buttons = f"{copyable}.filter(c => c.closest('pre').querySelector('button[data-md-type=copy]')).length"
+    page.wait_for_function(f"{buttons} === {blocks}", timeout=10_000)
+
+
 SEARCHES = [
     ("zh", "守护进程", "/daemon/"),
     ("zh", "孤儿进程", "/daemon/"),
