@@ -33,6 +33,21 @@ def _digest(payload: object) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
+def write_json_atomically(path: Path, data: object) -> None:
+    """Write *data* as JSON to *path* so that no reader sees half of it: a temporary file in the
+    same folder (created if missing), then a rename over *path*."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.stem[:12]}-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
 class ResultCache:
     """Finished, successful samples stored as ``ROOT/PYTHON/KEY.json``, one file per (block, method)."""
 
@@ -71,18 +86,9 @@ class ResultCache:
 
     def put(self, key: str, results: Sequence[ExampleResult]) -> None:
         """Store every sample of *key* atomically: write a temporary file, then rename it."""
-        self.directory.mkdir(parents=True, exist_ok=True)
         payload = [result.to_json() for result in results]
         entry = {"format": FORMAT, "key": key, "sha256": _digest(payload), "results": payload}
-        fd, temporary = tempfile.mkstemp(prefix=f".{key[:12]}-", suffix=".tmp", dir=self.directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(entry, handle, ensure_ascii=False)
-            os.replace(temporary, self._path(key))
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
+        write_json_atomically(self._path(key), entry)
 
     def keys(self) -> set[str]:
         """Return the keys of every entry on disk."""

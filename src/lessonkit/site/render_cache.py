@@ -32,14 +32,13 @@ import hashlib
 import importlib.metadata
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from lessonkit.results.outcomes import BlockOutcomes, Mask
+from lessonkit.running.cache import write_json_atomically
 from lessonkit.running.runner import ExampleResult
 
 log = logging.getLogger("mkdocs.plugins.lessonkit")
@@ -198,19 +197,9 @@ class RenderCache:
         payload = block.to_json()
         entry = {"format": FORMAT, "key": key, "sha256": _digest(payload), "block": payload}
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(prefix=f".{key[:12]}-", suffix=".tmp", dir=self.directory)
+            write_json_atomically(self._path(key), entry)
         except OSError as error:  # the page is rendered all the same; only the next build is slower
             log.info("lessonkit: cannot store a rendered block in %s (%s)", self.directory, error)
-            return
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(entry, handle, ensure_ascii=False)
-            os.replace(temporary, self._path(key))
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
 
     def prune(self) -> int:
         """Delete the entries not used since the last prune; return how many. Start counting afresh."""
