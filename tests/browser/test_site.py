@@ -200,6 +200,45 @@ def test_every_code_block_gets_its_copy_button_once_seen(page, language: str) ->
     page.wait_for_function(f"{buttons} === {blocks}", timeout=10_000)
 
 
+STORED_SCHEME = """Object.keys(localStorage).filter(key => key.endsWith('.__palette'))
+    .map(key => JSON.parse(localStorage.getItem(key)).color.scheme)[0] || null"""
+
+
+def palette_state(page) -> tuple[str | None, list[bool], str | None]:
+    """The body's colour scheme, which toggle labels are hidden, and the stored choice's scheme."""
+    return (
+        page.locator("body").get_attribute("data-md-color-scheme"),
+        page.locator("[data-lessonkit-palette] label").evaluate_all("labels => labels.map(l => l.hidden)"),
+        page.evaluate(STORED_SCHEME),
+    )
+
+
+@pytest.mark.parametrize("system", ["light", "dark"])
+def test_the_palette_toggle_switches_and_remembers_the_choice(page, system: str) -> None:
+    """The light/dark toggle (partials/lessonkit-palette.html, in place of Material's component):
+    the system's preference at first, one click to switch, the choice kept on every page and
+    after a reload, and Enter on the focused option switches back (the page fixture fails on any
+    script error)."""
+    page.emulate_media(color_scheme=system)
+    first, other = ("default", "slate") if system == "light" else ("slate", "default")
+    open_page(page, LESSON["zh"])
+    assert palette_state(page) == (first, [system == "dark", system == "light"], None)
+    page.locator("[data-lessonkit-palette] label:not([hidden])").click()
+    assert palette_state(page) == (other, [system == "light", system == "dark"], other)
+    page.wait_for_function("!document.body.hasAttribute('data-md-color-switching')")
+    for path in ("/en/report/", LESSON["en"]):
+        open_page(page, path)
+        assert palette_state(page)[::2] == (other, other)
+    page.reload()
+    assert palette_state(page)[::2] == (other, other)
+    page.focus("[data-lessonkit-palette] input:checked")
+    page.keyboard.press("Enter")
+    assert palette_state(page)[::2] == (first, first)
+    assert page.evaluate("document.querySelector('meta[name=color-scheme]').content") == (
+        "dark" if first == "slate" else "light"
+    )
+
+
 SEARCHES = [
     ("zh", "守护进程", "/daemon/"),
     ("zh", "孤儿进程", "/daemon/"),
