@@ -5,6 +5,7 @@ Environment variables:
     LESSONKIT_EXEC=0: render pages without running anything (a placeholder stands in for outputs).
     LESSONKIT_CACHE_DIR: store results here instead of the ``cache_dir`` option.
     LESSONKIT_TRACE=0: do not trace what each process does (no timelines, no ``trace`` data).
+    LESSONKIT_SEARCH_CACHE=0: let the search plugin index every page afresh (no stored entries).
 
 The build writes ``outcomes.json`` at the site root: every executed block of every page,
 in every language, with each start method's outcomes and their counts.
@@ -58,6 +59,8 @@ from lessonkit.site.lessons import MARKER, lesson_list, translation, untranslate
 from lessonkit.site.pages import FenceSite, fence_token, locate_fences, mark_fences, missing_snippets
 from lessonkit.site.render_cache import FOLDER, RenderCache
 from lessonkit.site.report import MARKERS, ReportedPage, render_runs, render_summary, slot
+from lessonkit.site.search_cache import FOLDER as SEARCH_FOLDER
+from lessonkit.site.search_cache import SearchCache, search_indexes
 
 log = get_plugin_logger(__name__)
 
@@ -125,6 +128,8 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self._rendered_pages: set[str] = set()
         """The pages (``docs/x.md``) rendered in this build, in any language."""
         self._rendered_urls: set[str] = set()
+        self.search_cache: SearchCache | None = None
+        """The search entries of pages, kept across the languages' nested builds (``search_cache``)."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Remember the command; also makes ``mkdocs serve`` keep this instance, and its results.
@@ -225,12 +230,26 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self.context.render_cache = RenderCache.kept(
             self.context.render_cache, self.executor.cache.directory / FOLDER, site_config
         )  # the same one across the languages' nested builds: it notes which entries they used
+        self._wrap_search(config)
         for fence in python_fences:
             fence["validator"] = validate_fence
             fence["format"] = partial(
                 _superfences_format, formatter=partial(format_fence, context=self.context)
             )
         return config
+
+    def _wrap_search(self, config: MkDocsConfig) -> None:
+        """Make this build's search index take unchanged pages' entries from the search cache.
+
+        The search plugin makes a new index in each build's ``on_config`` (before this one):
+        the outermost build's and each other language's.
+        """
+        if not _flag("LESSONKIT_SEARCH_CACHE", True):
+            self.search_cache = None
+            return
+        self.search_cache = SearchCache.kept(self.search_cache, self.executor.cache.directory / SEARCH_FOLDER)
+        for index in search_indexes(config):
+            self.search_cache.wrap(index)
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         """Count nested builds: mkdocs-static-i18n builds the other languages from inside the first."""
@@ -486,9 +505,27 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             # A partial build used only its pages' rendered blocks; the others' stay for the next.
             if self.context.render_cache is not None and not self.partial:
                 self.context.render_cache.prune()
+        self._finish_search_cache()
         if self.dirty:
             self._merge_search_index(Path(config.site_dir))
         self._last = self._snapshot
+
+    def _finish_search_cache(self) -> None:
+        """Say how many pages' search entries came from the cache; prune it after a full build."""
+        search = self.search_cache
+        if search is None:
+            return
+        if search.hits or search.misses:
+            log.info(
+                f"search entries: {search.hits} pages from the cache, {search.misses} indexed "
+                f"(cache in {search.directory})"
+            )
+        search.hits = search.misses = 0
+        if self.partial:  # only the changed pages were indexed: the others' entries stay for the next
+            return
+        removed = search.prune("exec" if self.execute else "no-exec")
+        if removed:
+            log.info(f"pruned {removed} pages' search entries that no page uses any more")
 
     def _finish_runs(self) -> RunSummary:
         """Wait for every run of this build; note what the execution phase did in the outcomes."""
