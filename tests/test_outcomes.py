@@ -24,6 +24,7 @@ from lessonkit.results.outcomes import (
     mark_differences,
     match_claim,
 )
+from lessonkit.site.plugin import outcomes_text
 
 # -- grouping and masking ----------------------------------------------------------------------
 
@@ -230,3 +231,19 @@ def test_one_failing_run_in_many_fails_the_build_naming_it(tmp_path: Path) -> No
     assert re.search(r"docs/index(\.en)?\.md:3 failed in run \d+ of 40: under fork", log), log[-3000:]
     assert "RuntimeError: only in some runs" in log
     assert not any(Path(tmp_path / "cache").rglob("*.json")), "no sample of a failed block is stored"
+
+
+def test_outcomes_json_is_compact_with_one_block_a_line() -> None:
+    data = {
+        "python": "CPython 3.11.7",
+        "built_at": "2026-11-28 05:00 UTC",
+        "execution": {"ran": 1, "cached": 2},
+        "blocks": [{"page": "docs/a.md", "line": 3, "text": "守护进程\n"}, {"page": "docs/b.md", "line": 9}],
+    }
+    text = outcomes_text(data)
+    assert json.loads(text) == data
+    lines = text.splitlines()
+    assert lines[0] == "{" and lines[-1] == "}"
+    assert lines.index('"blocks":[') + 3 == len(lines) - 2, "each block on its own line"
+    assert "守护进程" in text, "not escaped"
+    assert json.loads(outcomes_text({**data, "blocks": []})) == {**data, "blocks": []}

@@ -211,10 +211,15 @@ class Executor:
         self._sample_futures: dict[str, list[Future[None]]] = {}
         self._pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="lessonkit")
         self._lock = threading.Lock()
+        self._keys: dict[tuple[Example, StartMethod], str] = {}
+        """Each (example, start method)'s key, computed once a build: it asks for each about ten times."""
 
     def key(self, example: Example, method: StartMethod) -> str:
         """Return the cache key of *example*'s samples under *method* on this executor."""
-        return example.key(method, self.isolated, self.trace, self.python)
+        key = self._keys.get((example, method))
+        if key is None:
+            key = self._keys[(example, method)] = example.key(method, self.isolated, self.trace, self.python)
+        return key
 
     def _lookup(self, key: str) -> Samples | None:
         if key in self._memory:
@@ -361,9 +366,10 @@ class Executor:
             return [self._memory[key] for key in keys], batch.total_runs
 
     def reset_used(self) -> None:
-        """Start recording, afresh, which results a build hands out."""
+        """Start recording, afresh, which results a build hands out (and forget the keys computed)."""
         with self._lock:
             self.used = set()
+            self._keys = {}
 
     def drop_failures(self) -> None:
         """Forget failed results, so the next build runs those examples again."""
