@@ -176,7 +176,11 @@ def test_no_exec_renders_placeholders_and_runs_nothing(
     assert plugin.executor.runs == 0
     html = (project / "site/index.html").read_text(encoding="utf-8")
     assert html.count("lessonkit-placeholder") == 2 and "fast a" not in html
-    assert not (project / ".cache/lessonkit").exists()
+    cache = project / ".cache/lessonkit"
+    stored = [path.relative_to(cache) for path in cache.rglob("*") if path.is_file()]
+    assert stored and all(path.parts[1] == "search" for path in stored), (
+        "no results or rendered blocks: only the placeholder pages' search entries are kept"
+    )
 
 
 def test_serve_style_rebuilds_rerun_only_the_edited_snippet(
