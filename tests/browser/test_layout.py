@@ -79,3 +79,35 @@ def test_the_report_tables_stay_where_they_are_and_scroll_sideways(phone, path: 
     assert [table[:2] for table in tables] == [["lessonkit-table", True]] * 2
     assert phone.locator(".md-typeset__scrollwrap").count() == 0
     assert tables[1][2], "the runs table is wider than a phone and scrolls inside its wrapper"
+
+
+@pytest.mark.parametrize("path", ["/report/", "/en/report/"])
+def test_every_column_of_the_runs_table_fits_a_desktop_screen(browser, site_url: str, path: str) -> None:
+    """On a desktop the runs table's eight columns fit the content column (no hidden last column),
+    and a snippet's path breaks only after a / or _ (report.py puts a <wbr> there)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=site_url)
+    page = context.new_page()
+    try:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        wrap, columns, paths = page.evaluate(
+            """() => {
+                const wrap = document.querySelector('.lessonkit-report-runs');
+                return [[wrap.scrollWidth, wrap.clientWidth],
+                        wrap.querySelectorAll('thead th').length,
+                        [...wrap.querySelectorAll('td code')].map(code =>
+                            [code.textContent, code.innerHTML,
+                             getComputedStyle(code).wordBreak, getComputedStyle(code).overflowWrap])];
+            }"""
+        )
+    finally:
+        context.close()
+    assert columns == 8
+    assert wrap[0] <= wrap[1], f"the runs table is {wrap[0]} px wide in a {wrap[1]} px column"
+    assert paths, "the report lists the lesson's snippets"
+    for text, inner, word_break, overflow_wrap in paths:
+        assert (word_break, overflow_wrap) == ("normal", "normal"), "no break inside a word"
+        assert "/" in text and text.endswith(".py")
+        # the only break opportunities are the <wbr> after each / and _
+        assert inner.replace("<wbr>", "") == text.replace("&", "&amp;").replace("<", "&lt;")
+        assert inner.count("<wbr>") == text.count("/") + text.count("_")

@@ -161,6 +161,15 @@ def render_summary(
     )
 
 
+def _breakable_path(path: str) -> str:
+    """*path* escaped, with a line break allowed only after each ``/`` and ``_`` (the CSS forbids others).
+
+    A narrow column then shows ``exercise_join_daemon.py`` as whole words, not cut mid-word.
+    """
+    escaped = html.escape(path)
+    return escaped.replace("/", "/<wbr>").replace("_", "_<wbr>")
+
+
 def render_runs(report: OutcomesReport | None, pages: Sequence[ReportedPage], language: str) -> str:
     """Return the table with one row per executed block of *pages* and start method."""
     text = TEXT[language]
@@ -175,7 +184,7 @@ def render_runs(report: OutcomesReport | None, pages: Sequence[ReportedPage], la
             lang = f' lang="{page.lang}"' if page.lang and page.lang != language else ""
             where = f'<a href="{html.escape(link)}"{lang}>{html.escape(page.title)}</a>'
             snippet = (
-                f"<code>{html.escape(block.snippet.removeprefix('snippets/'))}</code>"
+                f"<code>{_breakable_path(block.snippet.removeprefix('snippets/'))}</code>"
                 if block.snippet
                 else html.escape(text["inline"])
             )
