@@ -8,8 +8,9 @@ import shutil
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -142,3 +143,23 @@ def by_snippet(page: str, found: list[T]) -> dict[str, T]:
 
 SUMMARY = re.compile(r"ran (?P<examples>\d+) examples \((?P<cached>\d+) cached; (?P<runs>\d+) runs in all\)")
 """The build's one-line summary of what it ran."""
+
+
+def fence_markdown(context: Any, *extensions: str, configs: dict[str, Any] | None = None) -> Any:
+    """A Markdown converter whose ``python`` fences go through lessonkit's fence with *context*, as
+    the plugin registers it (SuperFences' custom fence), plus *extensions* and their *configs*."""
+    import markdown
+
+    from lessonkit.site.fence import format_fence, validate_fence
+    from lessonkit.site.plugin import _superfences_format
+
+    fence = {
+        "name": "python",
+        "class": "python",
+        "validator": validate_fence,
+        "format": partial(_superfences_format, formatter=partial(format_fence, context=context)),
+    }
+    return markdown.Markdown(
+        extensions=["pymdownx.superfences", *extensions],
+        extension_configs={"pymdownx.superfences": {"custom_fences": [fence]}, **(configs or {})},
+    )

@@ -10,13 +10,11 @@ import logging
 import re
 import shutil
 import textwrap
-from functools import partial
 from pathlib import Path
 
-import markdown
 import pytest
 from bs4 import BeautifulSoup
-from support import ROOT, copy_project, mkdocs_build
+from support import ROOT, copy_project, fence_markdown, mkdocs_build
 from test_runner_features import ASK, BOOTSTRAP_ERROR, NO_MAIN_GUARD, PROGRESS
 
 from lessonkit.running.executor import Executor
@@ -25,9 +23,8 @@ from lessonkit.running.output import normalize_output
 from lessonkit.running.runner import TRACEBACK_BYTES, _Capture
 from lessonkit.running.sandbox import Isolation
 from lessonkit.running.start_method import StartMethod
-from lessonkit.site.fence import FenceContext, format_fence, validate_fence
+from lessonkit.site.fence import FenceContext
 from lessonkit.site.pages import FenceSite
-from lessonkit.site.plugin import _superfences_format
 
 FORMS = """# Forms {#forms}
 
@@ -312,16 +309,7 @@ def test_a_fence_markdown_exec_rejects_is_reported_and_the_next_one_still_render
         language_for=lambda: "en",
         execute=False,
     )
-    fence = {
-        "name": "python",
-        "class": "python",
-        "validator": validate_fence,
-        "format": partial(_superfences_format, formatter=partial(format_fence, context=context)),
-    }
-    md = markdown.Markdown(
-        extensions=["pymdownx.superfences"],
-        extension_configs={"pymdownx.superfences": {"custom_fences": [fence]}},
-    )
+    md = fence_markdown(context)
     logger = logging.getLogger("mkdocs")
     logger.addHandler(caplog.handler)
     try:

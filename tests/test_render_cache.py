@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from functools import partial
 from pathlib import Path
 
-import markdown
 import pytest
 from markdown_exec import MarkdownConverter
+from support import fence_markdown
 
 import lessonkit.site.fence as fence_module
 from lessonkit.results.outcomes import BlockOutcomes, Mask, judge_results
@@ -24,9 +23,8 @@ from lessonkit.running.runner import ExampleResult
 from lessonkit.running.sandbox import Isolation
 from lessonkit.running.start_method import StartMethod
 from lessonkit.site import render_cache
-from lessonkit.site.fence import FenceContext, format_fence, validate_fence
+from lessonkit.site.fence import FenceContext
 from lessonkit.site.pages import FenceSite
-from lessonkit.site.plugin import _superfences_format
 from lessonkit.site.render_cache import RenderCache, RenderedBlock
 
 PAGE = """# Page
@@ -75,18 +73,8 @@ def _context(executor: Executor, cache: RenderCache | None, published: dict[str,
 
 
 def _render(context: FenceContext, counter: int = 100) -> str:
-    fence = {
-        "name": "python",
-        "class": "python",
-        "validator": validate_fence,
-        "format": partial(_superfences_format, formatter=partial(format_fence, context=context)),
-    }
-    md = markdown.Markdown(
-        extensions=["pymdownx.superfences", "pymdownx.tabbed", "md_in_html"],
-        extension_configs={
-            "pymdownx.superfences": {"custom_fences": [fence]},
-            "pymdownx.tabbed": {"alternate_style": True},
-        },
+    md = fence_markdown(
+        context, "pymdownx.tabbed", "md_in_html", configs={"pymdownx.tabbed": {"alternate_style": True}}
     )
     MarkdownConverter.counter = counter  # markdown-exec numbers the ids of each conversion
     return md.convert(PAGE)
