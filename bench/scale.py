@@ -149,8 +149,11 @@ def lesson_pages(lesson: int, examples: list[Example]) -> tuple[str, str]:
     slug = f"lesson{lesson:02d}"
     zh = [
         "---",
-        f"description: 合成的第 {lesson} 课：{len(examples)} 个例子，"
-        "由 bench/scale.py 生成，用来测量构建速度。",
+        "description: "
+        + json.dumps(
+            f"合成的第 {lesson} 课：{len(examples)} 个例子，由 bench/scale.py 生成，用来测量构建速度。",
+            ensure_ascii=False,
+        ),
         "---",
         "",
         f"# 第 {lesson} 课（合成） {{ #{slug} }}",
@@ -159,8 +162,12 @@ def lesson_pages(lesson: int, examples: list[Example]) -> tuple[str, str]:
     ]
     en = [
         "---",
-        f"description: Synthetic lesson {lesson}: {len(examples)} examples, written by bench/scale.py "
-        "to measure the build.",
+        "description: "
+        + json.dumps(
+            f"Synthetic lesson {lesson}: {len(examples)} examples, "
+            "written by bench/scale.py to measure the build.",
+            ensure_ascii=False,
+        ),
         "---",
         "",
         f"# Lesson {lesson} (synthetic) {{ #{slug} }}",
@@ -691,7 +698,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, object]:
                         work / "site",
                         project,
                         LESSONKIT_EXEC="0",
-                        LESSONKIT_CACHE_DIR=str(work / "cache-unused"),
+                        LESSONKIT_CACHE_DIR=str(work / "cache-no-exec"),  # no results: search entries only
                     )
                 )
             )

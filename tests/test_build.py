@@ -142,3 +142,16 @@ def test_a_broken_example_fails_the_strict_build_with_page_and_line(
     if case != "missing_snippet":
         assert f"snippets/broken/{filename}" in log
     assert marked_processes(marker) == [], "a process outlived the failed build"
+
+
+def test_front_matter_mkdocs_cannot_read_fails_the_build_with_page_and_line(tmp_path: Path) -> None:
+    """MkDocs keeps unreadable front matter as text without a word; lessonkit names it instead."""
+    project = copy_project(tmp_path / "project")
+    page = "---\ndescription: Lesson 7: five examples\n---\n\n# Broken\n\nText.\n"
+    (project / "docs/broken.md").write_text(page, encoding="utf-8")
+    (project / "docs/broken.en.md").write_text(page.replace("Broken", "Broken too"), encoding="utf-8")
+    result = mkdocs_build(project, tmp_path / "site", env={"LESSONKIT_EXEC": "0"})
+    log = result.stderr + result.stdout
+    assert result.returncode != 0, log[-3000:]
+    assert "docs/broken.md:2: the front matter is not valid YAML: mapping values are not allowed here" in log
+    assert "docs/broken.en.md:2:" in log, "every page's problem is reported at once"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import markdown
 
-from lessonkit.site.pages import SITE_OPTION, find_exec_fences, mark_fences
+from lessonkit.site.pages import SITE_OPTION, find_exec_fences, front_matter_problem, mark_fences
 
 PAGE = """# Title
 
@@ -73,3 +73,26 @@ def test_marking_keeps_every_header_style_valid() -> None:
     )
     md.convert(marked.replace('    --8<-- "daemon/demo.py:3:5"', "    print(3)"))
     assert seen == ["a", "b"], "SuperFences reads the token in both header styles"
+
+
+def test_front_matter_that_yaml_cannot_read_is_named_with_its_line() -> None:
+    page = "---\ntitle: Daemons\ndescription: Lesson 7: five examples\n---\n\n# Daemons\n"
+    problem = front_matter_problem("docs/lesson.md", page)
+    assert problem is not None
+    assert problem.startswith("docs/lesson.md:3: the front matter is not valid YAML: ")
+    assert "column 22" in problem and "quote" in problem
+
+
+def test_front_matter_that_is_not_keys_and_values_is_refused() -> None:
+    problem = front_matter_problem("docs/lesson.md", "---\n- a\n- b\n---\n# Title\n")
+    assert problem == "docs/lesson.md:2: the front matter must be keys and values (key: value), not a list"
+
+
+def test_readable_or_absent_front_matter_is_fine() -> None:
+    assert (
+        front_matter_problem("docs/a.md", '---\ndescription: "Lesson 7: five examples"\n---\n# A\n') is None
+    )
+    assert front_matter_problem("docs/a.md", "---\n---\n# Empty front matter\n") is None
+    assert (
+        front_matter_problem("docs/a.md", "# No front matter\n\n---\n\nA rule: not front matter.\n") is None
+    )

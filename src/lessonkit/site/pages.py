@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from pymdownx.superfences import RE_OPTIONS
 
 _OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<header>.*)$")
@@ -14,6 +15,9 @@ _LANGUAGE = re.compile(r"^[ \t]*(?:\{[ \t]*\.)?(?P<lang>[\w+-]+)")
 _SNIPPET = re.compile(r'^[ \t]*-{1,}8<-{1,}[ \t]+(?P<quote>["\'])(?P<path>[^"\']+)(?P=quote)[ \t]*$')
 _EXEC_TRUE = {"on", "yes", "true", "1"}
 PYTHON_LANGUAGES = ("python", "py")
+
+_FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
+"""A YAML front matter block at the top of a page, as MkDocs finds it (``mkdocs.utils.meta``)."""
 
 SITE_OPTION = "lessonkit_site"
 """Fence option lessonkit adds to each executed block so its runs can name page and line."""
@@ -161,3 +165,26 @@ def locate_fences(markdown: str, content: str, page: str, snippet_base: str = "s
         for fence, original in zip(fences, in_file, strict=True):
             fence.site = original.site
     return fences
+
+
+def front_matter_problem(page: str, text: str) -> str | None:
+    """Say what is wrong with the YAML front matter of *page* (its Markdown *text*), or None.
+
+    MkDocs drops front matter it cannot read without a word: the page keeps the block as text
+    (a rule and a heading on the page) and loses its title and description.
+    """
+    found = _FRONT_MATTER.match(text)
+    if found is None:
+        return None
+    try:
+        data = yaml.safe_load(found.group(1))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = 2 + mark.line if mark is not None else 1  # the block starts after the "---" line
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        column = f", column {mark.column + 1}" if mark is not None else ""
+        hint = " (quote a value that contains ': ' or starts with a special character)"
+        return f"{page}:{line}: the front matter is not valid YAML: {problem}{column}{hint}"
+    if data is not None and not isinstance(data, dict):
+        return f"{page}:2: the front matter must be keys and values (key: value), not a {type(data).__name__}"
+    return None

@@ -56,7 +56,14 @@ from lessonkit.site.dirty import (
 from lessonkit.site.discovery import SnippetExpander
 from lessonkit.site.fence import FenceContext, FenceRecorder, Judging, format_fence, validate_fence
 from lessonkit.site.lessons import MARKER, lesson_list, translation, untranslated_banner
-from lessonkit.site.pages import FenceSite, fence_token, locate_fences, mark_fences, missing_snippets
+from lessonkit.site.pages import (
+    FenceSite,
+    fence_token,
+    front_matter_problem,
+    locate_fences,
+    mark_fences,
+    missing_snippets,
+)
 from lessonkit.site.render_cache import FOLDER, RenderCache
 from lessonkit.site.report import MARKERS, ReportedPage, render_runs, render_summary, slot
 from lessonkit.site.search_cache import FOLDER as SEARCH_FOLDER
@@ -403,10 +410,15 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             extensions=config.markdown_extensions, extension_configs=_discovery_configs(config)
         )
         memo: dict[tuple[object, ...], FenceRecorder] = {}
+        unreadable: list[str] = []
         try:
             for file in pages:
                 text, _ = meta.get_data(file.content_string)
                 page_path = f"{Path(self.docs_dir).name}/{file.src_uri}"
+                problem = front_matter_problem(page_path, file.content_string)
+                if problem is not None:
+                    unreadable.append(problem)
+                    continue  # reported below, with every other page's
                 fences = locate_fences(text, file.content_string, page_path, self.config.snippets_dir)
                 missing += missing_snippets(fences, self.expander.base_paths)
                 if missing:
@@ -424,6 +436,11 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
                 recorder.errors.update(found.errors)
         finally:
             self._discovered_pages = memo
+        if unreadable:
+            raise PluginError(
+                "lessonkit: MkDocs would drop these pages' front matter without a word (the block "
+                "would show as text and the page lose its title and description): " + "; ".join(unreadable)
+            )
         if missing:
             where = "; ".join(f"{s.page}:{s.line} includes {s.snippet}" for s in missing)
             raise PluginError(f"lessonkit: snippet file not found: {where}. Create it or fix the path.")
