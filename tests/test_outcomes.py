@@ -16,8 +16,10 @@ from bs4 import BeautifulSoup
 from support import ROOT, copy_project, mkdocs_build
 
 from lessonkit.results.outcomes import (
+    BlockOutcomes,
     Mask,
     MaskError,
+    OutcomesReport,
     abridge_tracebacks,
     group_outcomes,
     judge,
@@ -248,3 +250,19 @@ def test_outcomes_json_is_compact_with_one_block_a_line() -> None:
     assert lines.index('"blocks":[') + 3 == len(lines) - 2, "each block on its own line"
     assert "守护进程" in text, "not escaped"
     assert json.loads(outcomes_text({**data, "blocks": []})) == {**data, "blocks": []}
+
+
+def test_a_block_added_again_replaces_its_entry() -> None:
+    report = OutcomesReport(python="CPython 3.11.7", os="Linux", parallel_runs=1, cpus=1)
+    first, second = judge("fork", ["a\n"]), judge("fork", ["b\n"])
+    for line in (1, 2, 3):
+        report.add(BlockOutcomes(page="docs/a.md", line=line, snippet=None, claim=None, methods=(first,)))
+    report.add(BlockOutcomes(page="docs/a.md", line=2, snippet=None, claim=None, methods=(second,)))
+    assert [(b.line, b.methods[0].shown.output) for b in report.blocks] == [
+        (1, "a\n"),
+        (2, "b\n"),
+        (3, "a\n"),
+    ]
+    report.blocks.pop(0)  # changed by hand: the next add still finds each block
+    report.add(BlockOutcomes(page="docs/a.md", line=3, snippet=None, claim=None, methods=(second,)))
+    assert [(b.line, b.methods[0].shown.output) for b in report.blocks] == [(2, "b\n"), (3, "b\n")]

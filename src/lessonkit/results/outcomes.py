@@ -286,10 +286,25 @@ class OutcomesReport:
     execution: Execution | None = None
     """What the build's execution phase did, once it is over."""
 
+    _where: dict[tuple[str, int], int] = field(default_factory=dict, repr=False, compare=False)
+    """Where each (page, line) is in :attr:`blocks`, so that adding hundreds of blocks is not quadratic."""
+
     def add(self, block: BlockOutcomes) -> None:
         """Add (or replace) the entry of the block at ``block.page:block.line``."""
-        self.blocks = [b for b in self.blocks if (b.page, b.line) != (block.page, block.line)]
-        self.blocks.append(block)
+        place = (block.page, block.line)
+        index = self._where.get(place)
+        stale = len(self._where) != len(self.blocks) or (
+            index is not None and (index >= len(self.blocks) or self.blocks[index].page != block.page)
+        )
+        if stale or (index is not None and self.blocks[index].line != block.line):  # changed by hand
+            self._where = {(b.page, b.line): i for i, b in enumerate(self.blocks)}
+            index = self._where.get(place)
+        if index is None:
+            self._where[place] = len(self.blocks)
+            self.blocks.append(block)
+        else:
+            self._where[place] = index
+            self.blocks[index] = block
 
     def to_json(self) -> dict[str, object]:
         """Return the whole report, blocks in page and line order."""
