@@ -19,11 +19,12 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort
 from support import ROOT, copy_project
 
-from lessonkit.running.cache import ResultCache
-from lessonkit.running.executor import Example, run_key
+from lessonkit.running.cache import ResultCache, results_digest
+from lessonkit.running.executor import Example, Executor, run_key
 from lessonkit.running.interpreter import current as current_interpreter
 from lessonkit.running.options import RunDefaults, RunOptions
 from lessonkit.running.runner import run_example
+from lessonkit.running.sandbox import Isolation
 from lessonkit.running.start_method import StartMethod
 from lessonkit.site.plugin import LessonkitPlugin
 
@@ -248,6 +249,22 @@ def test_a_tampered_entry_fails_its_checksum(tmp_path: Path) -> None:
     entry["results"][1]["output"] = "forged\n"
     (cache.directory / f"{key}.json").write_text(json.dumps(entry))
     assert cache.get(key) is None
+
+
+def test_the_digest_of_stored_samples_is_the_same_stored_read_or_in_memory(tmp_path: Path) -> None:
+    """The render cache keys a block on this digest: it must not depend on where the samples came from."""
+    example = Example(code="print(1)", options=RunOptions((StartMethod.FORK,), 30), filename="a.py")
+    executor = Executor(isolation=Isolation.OFF, cache=ResultCache(tmp_path))
+    key = executor.key(example, StartMethod.FORK)
+    [ran], _ = executor.results(example)
+    stored = executor.digest(key)
+    assert stored == results_digest(ran) == ResultCache(tmp_path).load(key)[1]  # type: ignore[index]
+    reader = Executor(isolation=Isolation.OFF, cache=ResultCache(tmp_path))
+    reader.results(example)
+    assert reader.runs == 0 and reader.digest(key) == stored
+    memory_only = Executor(isolation=Isolation.OFF)
+    [other], _ = memory_only.results(example)
+    assert memory_only.digest(key) == results_digest(other) != stored, "another run, another digest"
 
 
 def test_entries_no_page_uses_are_pruned(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,6 +7,7 @@ language, the page's place, the site's configuration or lessonkit's renderer mus
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -16,9 +17,10 @@ from markdown_exec import MarkdownConverter
 from support import fence_markdown
 
 import lessonkit.site.fence as fence_module
-from lessonkit.results.outcomes import BlockOutcomes, Mask, judge_results
-from lessonkit.running.executor import Executor
-from lessonkit.running.options import RunDefaults
+from lessonkit.results.outcomes import Mask, MethodOutcomes, OutcomesReport, judge_results
+from lessonkit.running.cache import ResultCache, results_digest
+from lessonkit.running.executor import Example, Executor
+from lessonkit.running.options import RunDefaults, parse_run_options
 from lessonkit.running.runner import ExampleResult
 from lessonkit.running.sandbox import Isolation
 from lessonkit.running.start_method import StartMethod
@@ -70,6 +72,11 @@ def _context(executor: Executor, cache: RenderCache | None, published: dict[str,
         render_cache=cache,
         page_url=lambda: str(changes.get("url", "page/")),
     )
+
+
+def _options():
+    defaults = RunDefaults(start_methods=(StartMethod.FORK,), timeout=20, samples=1)
+    return parse_run_options({"start_methods": "fork spawn"}, returncode=0, defaults=defaults)
 
 
 def _render(context: FenceContext, counter: int = 100) -> str:
@@ -148,45 +155,48 @@ def _result(output: str, method: StartMethod = StartMethod.FORK, **changes: obje
 
 
 def _key(cache: RenderCache, results: list[ExampleResult], **changes: object) -> str:
-    outcomes = judge_results("fork", results)
-    if "cached" in changes:
-        outcomes = replace(outcomes, cached=bool(changes["cached"]))
-    block = BlockOutcomes(page="docs/page.md", line=3, snippet=None, claim=None, methods=(outcomes,))
     options: dict[str, object] = {
         "language": "en",
         "page_url": "page/",
         "mask": Mask(),
         "claim": None,
+        "claim_path": None,
         "timelines": True,
     }
     options.update({name: value for name, value in changes.items() if name in options})
-    return cache.key(block, [results], **options)  # type: ignore[arg-type]
+    method = str(changes.get("method", "fork"))
+    return cache.key([(method, results_digest(results))], **options)  # type: ignore[arg-type]
 
 
-def test_the_key_changes_with_everything_shown_and_only_with_that(
+def test_the_key_changes_with_everything_judged_or_shown(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = RenderCache(tmp_path)
     runs = [_result("a\nb\n"), _result("b\na\n"), _result("a\nb\n")]
     key = _key(cache, runs)
     assert _key(cache, list(runs)) == key
-    assert _key(cache, runs, cached=True) == _key(cache, runs, cached=False) == key, (
-        "whether the runs came from the cache is never shown"
+    assert _key(cache, [_result("a\nb\n"), _result("b\na\n"), _result("a\nb\n")]) == key, (
+        "the same runs, read again, are the same block"
     )
     different = {
         "an output": _key(cache, [_result("a\nc\n"), *runs[1:]]),
         "a count": _key(cache, [*runs, _result("b\na\n")]),
+        "the order of the runs": _key(cache, [runs[1], runs[0], runs[2]]),
+        "a run's time (the median)": _key(cache, [_result("a\nb\n", duration=0.7), *runs[1:]]),
         "the caption's Python": _key(cache, [_result("a\nb\n", python_version="3.12.1"), *runs[1:]]),
         "the sandbox": _key(cache, [_result("a\nb\n", isolated=False), *runs[1:]]),
+        "the trace": _key(cache, [_result("a\nb\n", trace=({"kind": "process", "t": 1},)), *runs[1:]]),
+        "the start method": _key(cache, runs, method="spawn"),
         "the language": _key(cache, runs, language="zh"),
         "the page": _key(cache, runs, page_url="other/"),
         "the mask": _key(cache, runs, mask=Mask(r"\d+")),
         "the claim": _key(cache, runs, claim="a\nb\n"),
+        "the claim's file": _key(cache, runs, claim_path="snippets/other.txt"),
         "timelines or not": _key(cache, runs, timelines=False),
         "the site's configuration": _key(RenderCache(tmp_path, salt="other mkdocs.yml"), runs),
     }
     monkeypatch.setattr(render_cache, "renderer_digest", lambda: "another lessonkit")
-    different["lessonkit's renderer"] = _key(cache, runs)
+    different["lessonkit's renderer and judging"] = _key(cache, runs)
     assert all(value != key for value in different.values()), [n for n, v in different.items() if v == key]
     assert len(set(different.values())) == len(different)
 
@@ -209,12 +219,20 @@ def test_damaged_entries_are_ignored_and_unused_ones_pruned(tmp_path: Path) -> N
     assert cache.get("k1") == block
     assert cache.get("k1").html("exec-1--") == "<b>y</b>"  # type: ignore[union-attr]
     path = tmp_path / "rendered" / "k2.json"
-    entry = json.loads(path.read_text(encoding="utf-8"))
-    entry["block"]["template"] = "<p>tampered</p>"
-    path.write_text(json.dumps(entry), encoding="utf-8")
+    intact = path.read_text(encoding="utf-8")
+    header, body = intact.split("\n", 1)
+    assert json.loads(header)["key"] == "k2" and json.loads(body)["template"] == "<p>x</p>"
+    path.write_text(intact.replace("<p>x</p>", "<p>z</p>"), encoding="utf-8")
     assert cache.get("k2") is None, "a tampered entry fails its checksum"
-    path.write_text("{", encoding="utf-8")
+    path.write_text(intact[:-5], encoding="utf-8")
     assert cache.get("k2") is None, "a truncated entry is ignored"
+    path.write_text(header, encoding="utf-8")
+    assert cache.get("k2") is None, "an entry without its block is ignored"
+    path.write_text(intact.replace('"format": 2', '"format": 1'), encoding="utf-8")
+    assert cache.get("k2") is None, "an entry of another format is ignored"
+    (tmp_path / "rendered" / "k3.json").write_text(intact, encoding="utf-8")
+    assert cache.get("k3") is None, "an entry stored under another key is ignored"
+    (tmp_path / "rendered" / "k3.json").unlink()
     assert cache.prune() == 0, "both were used by this build"
     fresh = RenderCache(tmp_path / "rendered")
     fresh.get("k1")
@@ -229,3 +247,62 @@ def test_the_plugin_keeps_one_cache_across_the_languages_builds(tmp_path: Path) 
         "the English build must not forget the Chinese keys"
     )
     assert RenderCache.kept(first, tmp_path, "edited mkdocs.yml") is not first
+
+
+def _outcomes(executor: Executor, cache: RenderCache | None) -> list[dict[str, object]]:
+    """Render the page; return its blocks' ``outcomes.json`` entries, in order."""
+    context = _context(executor, cache, {})
+    lines = itertools.count(3)
+    context.site_for = lambda token: FenceSite(page="docs/page.md", line=next(lines))
+    context.outcomes = OutcomesReport(python="CPython 3.11.7", os="Linux", parallel_runs=1, cpus=2)
+    _render(context)
+    return [block.to_json() for block in context.outcomes.blocks]
+
+
+def test_a_stored_block_keeps_its_judged_runs_so_a_warm_build_judges_nothing(
+    executor: Executor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = _outcomes(executor, None)
+    assert [len(block["methods"]) for block in fresh] == [2, 1]  # type: ignore[arg-type]
+    cache = RenderCache(tmp_path / "rendered")
+    assert _outcomes(executor, cache) == fresh
+
+    def refuse(*args: object, **kwargs: object) -> object:
+        raise AssertionError("judged again although nothing changed")
+
+    monkeypatch.setattr(fence_module, "judge_results", refuse)
+    assert _outcomes(executor, cache) == fresh, "outcomes.json is the same from the stored entries"
+    stored = [RenderCache(tmp_path / "rendered").get(p.stem) for p in (tmp_path / "rendered").glob("*.json")]
+    assert all(block is not None and all(m.cached is None for m in block.methods) for block in stored), (
+        "whether the runs came from the cache is set by each build, never stored"
+    )
+
+
+def test_judged_runs_read_back_as_they_were_made(executor: Executor) -> None:
+    example = Example(code=PAGE.split("```")[1].split("\n", 1)[1], options=_options(), filename="page.py")
+    samples, _ = executor.results(example)
+    for method, results in zip(example.options.start_methods, samples, strict=True):
+        judged = judge_results(method.value, results, mask=Mask(r"\d+"), claim="main\n")
+        record = json.loads(json.dumps(MethodOutcomes.to_record(judged)))
+        assert MethodOutcomes.from_record(record) == replace(judged, cached=None)
+        assert (
+            MethodOutcomes.from_record(record, cached=True).to_json()
+            == replace(judged, cached=True).to_json()
+        )
+
+
+def test_new_runs_of_the_same_code_render_again(tmp_path: Path) -> None:
+    """``LESSONKIT_REFRESH=1`` keeps the run keys but makes new runs: the block must show them."""
+    cache = RenderCache(tmp_path / "rendered")
+    first = Executor(isolation=Isolation.OFF, trace=True, cache=ResultCache(tmp_path / "results"))
+    _render(_context(first, cache, {}))
+    assert len(list((tmp_path / "rendered").glob("*.json"))) == 2
+    again = Executor(
+        isolation=Isolation.OFF, trace=True, cache=ResultCache(tmp_path / "results"), refresh=True
+    )
+    refreshed = _render(_context(again, cache, {}))
+    assert len(list((tmp_path / "rendered").glob("*.json"))) == 4, "the new runs made new keys"
+    assert refreshed == _render(_context(again, None, {})), "the page shows the new runs"
+    reread = Executor(isolation=Isolation.OFF, trace=True, cache=ResultCache(tmp_path / "results"))
+    assert _render(_context(reread, cache, {})) == refreshed, "and a warm build after it finds them stored"
+    assert reread.runs == 0

@@ -184,6 +184,36 @@ class MethodOutcomes:
         """The most common outcome: the one a page shows as the output."""
         return self.outcomes[0]
 
+    def to_record(self) -> dict[str, Any]:
+        """Return everything of this method but ``cached`` as JSON, for :meth:`from_record`
+        (a cache of judged runs; ``outcomes.json`` is :meth:`to_json`)."""
+        return {
+            "method": self.method,
+            "runs": self.runs,
+            "outcomes": [{"output": o.output, "count": o.count, "runs": list(o.runs)} for o in self.outcomes],
+            "claim_seen": self.claim_seen,
+            "claim_abridged": self.claim_abridged,
+            "trace": self.trace,
+            "median_seconds": self.median_seconds,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any], *, cached: bool | None = None) -> MethodOutcomes:
+        """Rebuild a method's outcomes from :meth:`to_record`, with *cached* as this build found it."""
+        return cls(
+            method=str(record["method"]),
+            runs=int(record["runs"]),
+            outcomes=tuple(
+                Outcome(output=str(o["output"]), count=int(o["count"]), runs=tuple(int(r) for r in o["runs"]))
+                for o in record["outcomes"]
+            ),
+            claim_seen=record["claim_seen"],
+            claim_abridged=bool(record["claim_abridged"]),
+            trace=record["trace"],
+            median_seconds=record["median_seconds"],
+            cached=cached,
+        )
+
     def to_json(self) -> dict[str, object]:
         """Return this method's entry of ``outcomes.json``."""
         return {

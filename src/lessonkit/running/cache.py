@@ -33,19 +33,29 @@ def _digest(payload: object) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-def write_json_atomically(path: Path, data: object) -> None:
-    """Write *data* as JSON to *path* so that no reader sees half of it: a temporary file in the
-    same folder (created if missing), then a rename over *path*."""
+def results_digest(results: Sequence[ExampleResult]) -> str:
+    """The digest of every sample of one (block, start method): what an entry's ``sha256`` holds."""
+    return _digest([result.to_json() for result in results])
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write *text* to *path* so that no reader sees half of it: a temporary file in the same
+    folder (created if missing), then a rename over *path*."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.stem[:12]}-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False)
+            handle.write(text)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def write_json_atomically(path: Path, data: object) -> None:
+    """Write *data* as JSON to *path* atomically (:func:`write_text_atomically`)."""
+    write_text_atomically(path, json.dumps(data, ensure_ascii=False))
 
 
 class ResultCache:
@@ -67,28 +77,38 @@ class ResultCache:
 
     def get(self, key: str) -> tuple[ExampleResult, ...] | None:
         """Return the stored samples for *key*, in run order, or None if absent or damaged."""
+        loaded = self.load(key)
+        return None if loaded is None else loaded[0]
+
+    def load(self, key: str) -> tuple[tuple[ExampleResult, ...], str] | None:
+        """Return the stored samples for *key* and their :func:`results_digest`, or None if absent
+        or damaged."""
         path = self._path(key)
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
             if entry["format"] != FORMAT or entry["key"] != key:
                 raise ValueError("entry belongs to another key or format")
-            if entry["sha256"] != _digest(entry["results"]):
+            digest = _digest(entry["results"])
+            if entry["sha256"] != digest:
                 raise ValueError("checksum mismatch")
             results = tuple(ExampleResult.from_json(item) for item in entry["results"])
             if not results:
                 raise ValueError("no samples")
-            return results
+            return results, digest
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as error:
             log.info("lessonkit: ignoring damaged cache entry %s (%s); the example runs again", path, error)
             return None
 
-    def put(self, key: str, results: Sequence[ExampleResult]) -> None:
-        """Store every sample of *key* atomically: write a temporary file, then rename it."""
+    def put(self, key: str, results: Sequence[ExampleResult]) -> str:
+        """Store every sample of *key* atomically (a temporary file, then renamed); return their
+        :func:`results_digest`."""
         payload = [result.to_json() for result in results]
-        entry = {"format": FORMAT, "key": key, "sha256": _digest(payload), "results": payload}
+        digest = _digest(payload)
+        entry = {"format": FORMAT, "key": key, "sha256": digest, "results": payload}
         write_json_atomically(self._path(key), entry)
+        return digest
 
     def keys(self) -> set[str]:
         """Return the keys of every entry on disk."""

@@ -301,17 +301,40 @@ def _run_code(
 ) -> str:
     """Run the block, group each method's runs into outcomes, record them, and render them as HTML.
 
-    The HTML comes from the render cache when nothing it depends on changed.
+    The HTML comes from the render cache when nothing it depends on changed, and so do the
+    outcomes: a block taken from there is neither judged nor rendered again.
     """
     example = Example(code=code, options=options, filename=site.filename)
     samples = run_fence(executor=context.executor, example=example, site=site)
-    methods = tuple(
-        replace(
-            judge_results(method.value, results, mask=judging.mask, claim=judging.claim),
-            cached=context.executor.key(example, method) in context.reused,
+    executor = context.executor
+    keys = [executor.key(example, method) for method in options.start_methods]
+    cache, key, stored = context.render_cache, "", None
+    if cache is not None:
+        digests = [executor.digest(run_key) for run_key in keys]
+        key = cache.key(
+            [(method.value, digest) for method, digest in zip(options.start_methods, digests, strict=True)],
+            language=context.language_for(),
+            page_url=context.page_url(),
+            mask=judging.mask,
+            claim=judging.claim,
+            claim_path=judging.claim_path,
+            timelines=context.publish is not None,
         )
-        for method, results in zip(options.start_methods, samples, strict=True)
-    )
+        stored = cache.get(key)
+    if stored is not None and len(stored.methods) == len(keys):
+        methods = tuple(
+            replace(method, cached=run_key in context.reused)
+            for method, run_key in zip(stored.methods, keys, strict=True)
+        )
+    else:
+        stored = None
+        methods = tuple(
+            replace(
+                judge_results(method.value, results, mask=judging.mask, claim=judging.claim),
+                cached=run_key in context.reused,
+            )
+            for method, results, run_key in zip(options.start_methods, samples, keys, strict=True)
+        )
     block = BlockOutcomes(
         page=site.page,
         line=site.line,
@@ -322,24 +345,12 @@ def _run_code(
     )
     if context.outcomes is not None:
         context.outcomes.add(block)
-    cache, key = context.render_cache, ""
-    if cache is not None:
-        key = cache.key(
-            block,
-            samples,
-            language=context.language_for(),
-            page_url=context.page_url(),
-            mask=judging.mask,
-            claim=judging.claim,
-            timelines=context.publish is not None,
-        )
-        stored = cache.get(key)
-        if stored is not None:
-            MarkdownConverter.counter += 1  # as converting the tabs would: the next blocks' ids stay the same
-            if context.publish is not None:
-                for name, text in stored.assets.items():
-                    context.publish(name, text)
-            return stored.html(f"exec-{MarkdownConverter.counter}--")
+    if stored is not None:
+        MarkdownConverter.counter += 1  # as converting the tabs would: the next blocks' ids stay the same
+        if context.publish is not None:
+            for name, text in stored.assets.items():
+                context.publish(name, text)
+        return stored.html(f"exec-{MarkdownConverter.counter}--")
     rendered = render_block_html(block, samples, context=context, judging=judging, md=md)
     if cache is not None:
         cache.put(key, rendered)
@@ -375,7 +386,8 @@ def render_block_html(
         publish=None if publish is None else keep,
     )
     template = str(MarkdownConverter(md).convert(runs.markdown, id_prefix=ID_PREFIX))
-    return RenderedBlock(template=template, fragments=dict(runs.stash), assets=assets)
+    methods = tuple(replace(method, cached=None) for method in block.methods)
+    return RenderedBlock(template=template, fragments=dict(runs.stash), assets=assets, methods=methods)
 
 
 def _run_adapter(code: str, *, html: str, **_markdown_exec_options: Any) -> str:

@@ -5,15 +5,20 @@ outputs, captions, outcome lists and timelines) costs a few milliseconds; with h
 blocks in two languages that was most of a warm build. So each block's finished HTML is
 stored, one JSON file per block and language, in ``rendered/`` beside the results of the
 Python that made them (``.cache/lessonkit/cpython-3.11.7/rendered/``), and taken from there
-when nothing it depends on changed. Its key covers all of it:
+when nothing it depends on changed. With it, each entry keeps the block's judged outcomes (each
+start method's outcomes, counts, claim verdicts, trace and median), so that a warm build neither
+renders nor judges the runs again: ``outcomes.json`` and the report take them from the entry.
+Its key covers everything both are made of:
 
-- what is shown: every start method's outcomes (outputs, counts, which runs, the claim's
-  verdicts, the trace) and the shown run of each (its caption: Python, system, terminal,
-  sandbox), the mask and the claim;
+- what is judged and shown: every start method's name and the digest of all its stored samples
+  (the ``sha256`` of their entry in the results cache: every field of every run, so new runs of
+  the same code, after ``LESSONKIT_REFRESH=1``, make a new key), the mask, the claim and the
+  claim's file;
 - where: the language built and the page's URL (timelines are linked relative to it);
-- how: a digest of lessonkit's own source (the renderer, its translations, the captions),
-  the versions of the Markdown packages that convert the tabs, and a digest of ``mkdocs.yml``
-  (the Markdown extensions and their settings), given by the plugin as the *salt*.
+- how: a digest of lessonkit's own source (the renderer, its translations, the captions, and
+  the judging: grouping, claims, traces), the versions of the Markdown packages that convert
+  the tabs, and a digest of ``mkdocs.yml`` (the Markdown extensions and their settings), given
+  by the plugin as the *salt*.
 
 Whether the runs came from the cache this time is not part of it (it is never shown).
 The ids in the tabs are numbered by markdown-exec in the order blocks are converted
@@ -21,6 +26,8 @@ The ids in the tabs are numbered by markdown-exec in the order blocks are conver
 counter is advanced just as a conversion would, so a page is the same byte for byte
 whether its blocks were rendered now or taken from here.
 
+An entry is a line of JSON (format, key, and the ``sha256`` of the rest), then the block as
+JSON: its integrity is checked by hashing the bytes read, without serialising the block again.
 An entry that cannot be read back intact is ignored and rendered again; writes are atomic;
 after a build, entries it did not use are deleted. Delete the folder to clear it.
 """
@@ -36,14 +43,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from lessonkit.results.outcomes import BlockOutcomes, Mask
-from lessonkit.running.cache import write_json_atomically
-from lessonkit.running.runner import ExampleResult
+from lessonkit.results.outcomes import Mask, MethodOutcomes
+from lessonkit.running.cache import write_text_atomically
 
 log = logging.getLogger("mkdocs.plugins.lessonkit")
 
-FORMAT = 1
+FORMAT = 2
 """Version of the entry layout; entries of another format are ignored."""
 
 FOLDER = "rendered"
@@ -86,6 +93,8 @@ class RenderedBlock:
     """Each placeholder paragraph, and the literal HTML that replaces it (outputs, captions...)."""
     assets: dict[str, str] = field(default_factory=dict)
     """The files the block drew (timelines): name, and text."""
+    methods: tuple[MethodOutcomes, ...] = ()
+    """The block's judged runs, one per start method (``cached`` is not kept: each build sets it)."""
 
     def html(self, id_prefix: str) -> str:
         """Return the finished HTML, with markdown-exec's *id_prefix* (``exec-N--``)."""
@@ -95,18 +104,26 @@ class RenderedBlock:
         return converted
 
     def to_json(self) -> dict[str, object]:
-        return {"template": self.template, "fragments": self.fragments, "assets": self.assets}
+        return {
+            "template": self.template,
+            "fragments": self.fragments,
+            "assets": self.assets,
+            "methods": [method.to_record() for method in self.methods],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RenderedBlock:
+        return cls(
+            template=str(data["template"]),
+            fragments=dict(data["fragments"]),
+            assets=dict(data["assets"]),
+            methods=tuple(MethodOutcomes.from_record(record) for record in data["methods"]),
+        )
 
 
 def _digest(payload: object) -> str:
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
-
-
-def _shown_json(result: ExampleResult) -> dict[str, object]:
-    data = result.to_json()
-    del data["duration"]  # the medians are in the outcomes; one run's time is never shown
-    return data
 
 
 class RenderCache:
@@ -128,27 +145,20 @@ class RenderCache:
 
     def key(
         self,
-        block: BlockOutcomes,
-        samples: Sequence[Sequence[ExampleResult]],
+        samples: Sequence[tuple[str, str]],
         *,
         language: str,
         page_url: str,
         mask: Mask,
         claim: str | None,
+        claim_path: str | None,
         timelines: bool,
     ) -> str:
-        """Return the key of *block*'s HTML: everything its rendering reads (see the module)."""
-        methods = []
-        for outcomes, results in zip(block.methods, samples, strict=True):
-            methods.append(
-                {
-                    **outcomes.to_json(),
-                    "method": outcomes.method,
-                    "cached": None,
-                    "runs_of": [list(outcome.runs) for outcome in outcomes.outcomes],
-                    "shown": _shown_json(results[outcomes.shown.runs[0] - 1]),
-                }
-            )
+        """Return the key of a block's HTML and judged runs: everything they are made of (see the module).
+
+        *samples* holds, for each start method in the block's order, its name and the digest of
+        its samples (``lessonkit.running.cache.results_digest``).
+        """
         return _digest(
             {
                 "format": FORMAT,
@@ -158,9 +168,9 @@ class RenderCache:
                 "page_url": page_url,
                 "mask": mask.pattern,
                 "claim": claim,
-                "claim_path": block.claim,
+                "claim_path": claim_path,
                 "timelines": timelines,
-                "methods": methods,
+                "samples": [list(pair) for pair in samples],
             }
         )
 
@@ -171,18 +181,16 @@ class RenderCache:
         """Return the stored block for *key*, or None if absent or damaged."""
         path = self._path(key)
         try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
+            header, _, body = path.read_bytes().partition(b"\n")
+            entry = json.loads(header)
             if entry["format"] != FORMAT or entry["key"] != key:
                 raise ValueError("entry belongs to another key or format")
-            if entry["sha256"] != _digest(entry["block"]):
+            if entry["sha256"] != hashlib.sha256(body).hexdigest():
                 raise ValueError("checksum mismatch")
-            data = entry["block"]
-            block = RenderedBlock(
-                template=str(data["template"]), fragments=dict(data["fragments"]), assets=dict(data["assets"])
-            )
+            block = RenderedBlock.from_json(json.loads(body))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             log.info("lessonkit: ignoring damaged rendered block %s (%s); it is rendered again", path, error)
             return None
         self.used.add(key)
@@ -194,10 +202,10 @@ class RenderCache:
         A folder that cannot be written is logged, not fatal: the page is rendered all the same.
         """
         self.used.add(key)
-        payload = block.to_json()
-        entry = {"format": FORMAT, "key": key, "sha256": _digest(payload), "block": payload}
+        body = json.dumps(block.to_json(), ensure_ascii=False)
+        header = {"format": FORMAT, "key": key, "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}
         try:
-            write_json_atomically(self._path(key), entry)
+            write_text_atomically(self._path(key), json.dumps(header) + "\n" + body)
         except OSError as error:  # the page is rendered all the same; only the next build is slower
             log.info("lessonkit: cannot store a rendered block in %s (%s)", self.directory, error)
 
