@@ -8,7 +8,9 @@ contents, or to the search plugin's configuration, must index the page again.
 
 from __future__ import annotations
 
+import datetime
 import json
+import logging
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,11 +19,13 @@ from typing import Any
 import markdown
 import material.plugins.search.plugin as material_search
 import pytest
+from bs4 import BeautifulSoup
 from material.plugins.search.plugin import SearchIndex
 from mkdocs.structure.toc import AnchorLink, get_toc
 from support import copy_project, mkdocs_build
 
 from lessonkit.running.interpreter import current
+from lessonkit.site import plugin as plugin_module
 from lessonkit.site import search_cache
 from lessonkit.site.search_cache import FOLDER, SearchCache, index_digest
 
@@ -272,3 +276,47 @@ def test_a_warm_build_writes_the_same_search_index_byte_for_byte(tmp_path: Path)
     assert hits[2] == [], "LESSONKIT_SEARCH_CACHE=0 turns the cache off"
     assert indexes[0] == indexes[1] == indexes[2]
     assert len(list((cache / current().tag / FOLDER).glob("*.json"))) == pages
+
+
+def test_the_report_shows_each_builds_time_while_its_search_entries_come_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The report pages say when the site was built; that is kept out of their search entries,
+    so a warm build a minute later takes them from the cache, and the pages still show its time."""
+    from test_cache import build_in_process
+
+    project = copy_project(tmp_path / "project", samples=1)
+    now = {"time": datetime.datetime(2026, 11, 28, 5, 0, tzinfo=datetime.UTC)}
+
+    class Clock(datetime.datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return now["time"]
+
+    monkeypatch.setattr(plugin_module, "datetime", SimpleNamespace(datetime=Clock, UTC=datetime.UTC))
+    caplog.set_level(logging.INFO, logger="mkdocs.plugins.lessonkit")
+    shown, indexes, hits = [], [], []
+    for minute in (0, 1, 2):  # cold, warm, warm again a minute later
+        now["time"] = now["time"].replace(minute=minute)
+        caplog.clear()
+        build_in_process(project, monkeypatch)
+        site = project / "site"
+        shown.append(
+            [
+                BeautifulSoup((site / path).read_text(encoding="utf-8"), "html.parser").select_one(
+                    ".lessonkit-report-summary"
+                )
+                for path in ("report/index.html", "en/report/index.html")
+            ]
+        )
+        indexes.append((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+        hits.append([(int(m["hits"]), int(m["misses"])) for m in SEARCH_LINE.finditer(caplog.text)])
+    for minute, tables in enumerate(shown):
+        for table in tables:
+            assert table is not None and f"2026-11-28 05:0{minute} UTC" in table.get_text(), table
+            assert "lessonkit-slot" not in str(table) and "data-search-exclude" not in str(table)
+    pages = hits[0][0][1]
+    assert hits[2] == [(pages, 0)], "the report pages' entries came from the cache too"
+    assert indexes[1] == indexes[2]
+    assert "2026-11-28 05:0" not in indexes[2] and "lessonkit-slot" not in indexes[2]
+    assert "Built at" in indexes[2], "the rest of the report is still indexed"

@@ -31,7 +31,7 @@ from markdown_exec import validator as markdown_exec_validator
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel, get_files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import clean_directory, get_relative_url, meta
@@ -65,7 +65,15 @@ from lessonkit.site.pages import (
     missing_snippets,
 )
 from lessonkit.site.render_cache import FOLDER, RenderCache
-from lessonkit.site.report import MARKERS, ReportedPage, render_runs, render_summary, slot
+from lessonkit.site.report import (
+    MARKERS,
+    TIME_SLOTS,
+    ReportedPage,
+    fill_times,
+    render_runs,
+    render_summary,
+    slot,
+)
 from lessonkit.site.search_cache import FOLDER as SEARCH_FOLDER
 from lessonkit.site.search_cache import SearchCache, search_indexes
 
@@ -683,8 +691,13 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         return nav
 
     @event_priority(50)  # before the search plugin indexes the page's content
-    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
-        """Fill the report page's tables, once every page of this language has run its blocks."""
+    def _fill_report(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        """Fill the report page's tables, once every page of this language has run its blocks.
+
+        With Material's search, the build's time and its runs' wall time are filled in only once
+        the page is indexed (:meth:`_fill_report_times`): they are kept out of the index, and out
+        of the search-entry cache's key, which would otherwise change in every build.
+        """
         if self.dirty and page.title is not None:
             self._titles[(self._language(), page.file.src_uri)] = page.title
         if page.content is None or not any(slot(marker) in page.content for marker in MARKERS):
@@ -706,13 +719,27 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             for built in (self._pages_built[-1] if self._pages_built else [])
         ]
         pages.sort(key=lambda reported: (reported.blocks[0].page if reported.blocks else "", reported.link))
+        times_later = bool(search_indexes(config))  # Material's search: it honours data-search-exclude
         filled = {
-            slot(MARKERS[0]): render_summary(report, pages, language, lessonkit_version=LESSONKIT_VERSION),
+            slot(MARKERS[0]): render_summary(
+                report, pages, language, lessonkit_version=LESSONKIT_VERSION, times_later=times_later
+            ),
             slot(MARKERS[1]): render_runs(report, pages, language),
         }
         for placeholder, table in filled.items():
             page.content = page.content.replace(placeholder, table)
         return context
+
+    @event_priority(-100)  # after the search plugin (0) has indexed the page
+    def _fill_report_times(
+        self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any
+    ) -> Any:
+        """Put the build's time and its runs' wall time in the report page (:meth:`_fill_report`)."""
+        if page.content is not None and any(name in page.content for name in TIME_SLOTS):
+            page.content = fill_times(page.content, self.context.outcomes, self._language())
+        return context
+
+    on_page_context = CombinedEvent(_fill_report, _fill_report_times)
 
     def _site(self, token: str | None) -> FenceSite:
         if token is not None and token in self.sites:

@@ -4,6 +4,12 @@ A page holding ``<!-- lessonkit: report-summary -->`` and ``<!-- lessonkit: repo
 gets, in their place, a table of provenance and totals and a table with one row per
 executed block and start method. Both come from the data written to ``outcomes.json``
 (:class:`lessonkit.results.outcomes.OutcomesReport`), never from text written by hand.
+
+The two values that change in every build, when it was built and how long its runs took, are
+marked ``data-search-exclude`` (Material's search leaves them out of the index) and can be
+filled in after the search plugin has indexed the page (:func:`fill_times`): the page the search
+plugin reads, and the search-entry cache keys on, is then the same in every build that ran the
+same blocks, while the page shown still says when it was built.
 """
 
 from __future__ import annotations
@@ -32,6 +38,25 @@ With a class Material leaves them alone; docs/assets/lessonkit.css gives them Ma
 def slot(marker: str) -> str:
     """Return what stands for *marker* in the converted page until every page has run."""
     return marker.replace("lessonkit:", "lessonkit-slot:")
+
+
+TIME_SLOTS = ("lessonkit-slot-built-at", "lessonkit-slot-wall-time")
+"""What stands for the build's time and its runs' wall time until :func:`fill_times`."""
+
+
+def _times(report: OutcomesReport, language: str) -> tuple[str, str]:
+    text = TEXT[language]
+    wall = report.execution.wall_seconds if report.execution is not None else 0.0
+    return report.built_at or text["unknown"], text["seconds"].format(value=wall)
+
+
+def fill_times(content: str, report: OutcomesReport | None, language: str) -> str:
+    """Put the build's time and its runs' wall time in place of their :data:`TIME_SLOTS`."""
+    if report is None or not any(name in content for name in TIME_SLOTS):
+        return content
+    for name, value in zip(TIME_SLOTS, _times(report, language), strict=True):
+        content = content.replace(name, html.escape(value))
+    return content
 
 
 @dataclass(frozen=True)
@@ -117,42 +142,63 @@ TEXT = {
 
 
 def render_summary(
-    report: OutcomesReport | None, pages: Sequence[ReportedPage], language: str, *, lessonkit_version: str
+    report: OutcomesReport | None,
+    pages: Sequence[ReportedPage],
+    language: str,
+    *,
+    lessonkit_version: str,
+    times_later: bool = False,
 ) -> str:
-    """Return the provenance and totals table for *pages* (the pages of one language)."""
+    """Return the provenance and totals table for *pages* (the pages of one language).
+
+    With *times_later*, the build's time and the runs' wall time are left as :data:`TIME_SLOTS`
+    for :func:`fill_times`.
+    """
     text = TEXT[language]
     if report is None:
         return f"<p>{html.escape(text['not_run'])}</p>"
     blocks = [block for page in pages for block in page.blocks]
     rows = [method for block in blocks for method in block.methods]
     execution = report.execution or Execution(wall_seconds=0.0, ran=0, cached=0, runs=0)
+    built_at, wall = (
+        f'<span data-search-exclude="time">{value}</span>'
+        for value in (TIME_SLOTS if times_later else map(html.escape, _times(report, language)))
+    )
     entries = [
-        ("python", report.python),
-        ("os", report.os),
-        ("lessonkit", lessonkit_version),
-        ("built_at", report.built_at or text["unknown"]),
-        ("load", text["load_value"].format(jobs=report.parallel_runs, cpus=report.cpus or text["unknown"])),
+        ("python", html.escape(report.python)),
+        ("os", html.escape(report.os)),
+        ("lessonkit", html.escape(lessonkit_version)),
+        ("built_at", built_at),
+        (
+            "load",
+            html.escape(
+                text["load_value"].format(jobs=report.parallel_runs, cpus=report.cpus or text["unknown"])
+            ),
+        ),
         (
             "blocks",
-            text["blocks_value"].format(
-                blocks=len(blocks), pages=sum(1 for page in pages if page.blocks), rows=len(rows)
+            html.escape(
+                text["blocks_value"].format(
+                    blocks=len(blocks), pages=sum(1 for page in pages if page.blocks), rows=len(rows)
+                )
             ),
         ),
         ("runs", str(sum(method.runs for method in rows))),
         (
             "phase",
-            text["phase_value"].format(
-                seconds=text["seconds"].format(value=execution.wall_seconds),
-                ran=execution.ran,
-                runs=execution.runs,
-                cached=execution.cached,
-            ),
+            html.escape(
+                text["phase_value"].format(
+                    seconds="\0", ran=execution.ran, runs=execution.runs, cached=execution.cached
+                )
+            ).replace("\0", wall),
         ),
-        ("hits", text["hits_value"].format(hits=sum(1 for m in rows if m.cached), rows=len(rows))),
+        (
+            "hits",
+            html.escape(text["hits_value"].format(hits=sum(1 for m in rows if m.cached), rows=len(rows))),
+        ),
     ]
     body = "".join(
-        f'<tr><th scope="row">{html.escape(text[name])}</th><td>{html.escape(str(value))}</td></tr>'
-        for name, value in entries
+        f'<tr><th scope="row">{html.escape(text[name])}</th><td>{value}</td></tr>' for name, value in entries
     )
     caption = html.escape(text["summary_caption"])
     return (
