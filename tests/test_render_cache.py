@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import stat
 from dataclasses import replace
 from pathlib import Path
 
@@ -306,3 +307,41 @@ def test_new_runs_of_the_same_code_render_again(tmp_path: Path) -> None:
     reread = Executor(isolation=Isolation.OFF, trace=True, cache=ResultCache(tmp_path / "results"))
     assert _render(_context(reread, cache, {})) == refreshed, "and a warm build after it finds them stored"
     assert reread.runs == 0
+
+
+def test_drawn_files_are_linked_into_the_site_from_checked_copies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = RenderCache(tmp_path / "cache" / "rendered")
+    site = tmp_path / "site"
+    site.mkdir()
+    cache.place(site, "a.svg", "<svg>a</svg>")
+    kept = tmp_path / "cache" / "rendered" / "assets" / "a.svg"
+    assert (site / "a.svg").read_text(encoding="utf-8") == "<svg>a</svg>"
+    assert (site / "a.svg").stat().st_ino == kept.stat().st_ino, "a hard link, not a new file"
+    (site / "written.svg").write_text("<svg/>", encoding="utf-8")
+    assert stat.S_IMODE(kept.stat().st_mode) == stat.S_IMODE((site / "written.svg").stat().st_mode), (
+        "as readable as a file written in the site"
+    )
+
+    (site / "a.svg").write_text("<svg>edited in the site</svg>", encoding="utf-8")  # the same file
+    other = tmp_path / "other-site"
+    other.mkdir()
+    cache.place(other, "a.svg", "<svg>a</svg>")
+    assert (other / "a.svg").read_text(encoding="utf-8") == "<svg>a</svg>", "a damaged copy is written again"
+    cache.place(site, "a.svg", "<svg>a</svg>")  # a dirty build: the site still has the file
+    assert (site / "a.svg").read_text(encoding="utf-8") == "<svg>a</svg>"
+
+    def no_link(source: object, target: object) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(render_cache.os, "link", no_link)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    cache.place(elsewhere, "b.svg", "<svg>b</svg>")
+    assert (elsewhere / "b.svg").read_text(encoding="utf-8") == "<svg>b</svg>", "written where it cannot link"
+
+    cache.used_assets = {"b.svg"}
+    cache.prune()
+    assert sorted(p.name for p in kept.parent.iterdir()) == ["b.svg"], "unused drawn files are pruned"
+    assert (site / "a.svg").read_text(encoding="utf-8") == "<svg>a</svg>", "the site keeps its own link"

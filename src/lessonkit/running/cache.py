@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import tempfile
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,11 +39,19 @@ def results_digest(results: Sequence[ExampleResult]) -> str:
     return _digest([result.to_json() for result in results])
 
 
-def write_text_atomically(path: Path, text: str) -> None:
+def write_text_atomically(path: Path, text: str, *, shared: bool = False) -> None:
     """Write *text* to *path* so that no reader sees half of it: a temporary file in the same
-    folder (created if missing), then a rename over *path*."""
+    folder (created if missing), then a rename over *path*.
+
+    The file is private to its owner, unless *shared*: then it gets the permissions of any new
+    file (``0o666`` less the umask), as a file that becomes part of a site must.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.stem[:12]}-", suffix=".tmp", dir=path.parent)
+    if shared:
+        temporary = str(path.parent / f".{path.stem[:12]}-{uuid.uuid4().hex}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    else:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.stem[:12]}-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

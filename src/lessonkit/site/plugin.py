@@ -579,8 +579,12 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             return
         directory = site_dir / ASSETS_DIR
         directory.mkdir(parents=True, exist_ok=True)
+        cache = self.context.render_cache if self.context is not None else None
         for name, text in assets.items():
-            (directory / name).write_text(text, encoding="utf-8")
+            if cache is None:
+                (directory / name).write_text(text, encoding="utf-8")
+            else:  # a hard link to the copy it keeps: far cheaper than a new file
+                cache.place(directory, name, text)
 
     def _write_outcomes(self, site_dir: Path) -> None:
         """Write ``outcomes.json``: every rendered block's outcomes, in page and line order.

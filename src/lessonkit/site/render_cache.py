@@ -30,6 +30,13 @@ An entry is a line of JSON (format, key, and the ``sha256`` of the rest), then t
 JSON: its integrity is checked by hashing the bytes read, without serialising the block again.
 An entry that cannot be read back intact is ignored and rendered again; writes are atomic;
 after a build, entries it did not use are deleted. Delete the folder to clear it.
+
+The files a block draws (its timelines, named by a digest of their text) are also kept one file
+each in ``rendered/assets/``, and put in the site as hard links to those (:meth:`RenderCache.place`):
+creating a new file costs a filesystem far more than linking one that exists, and a site has a
+thousand timelines. A kept file is used only if its text is the one the page links to (read and
+compared each time), otherwise it is written again; where a link cannot be made (the site on
+another filesystem), the file is written as before.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ import hashlib
 import importlib.metadata
 import json
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -55,6 +63,9 @@ FORMAT = 2
 
 FOLDER = "rendered"
 """The entries' folder, inside the results folder of the Python that made the runs."""
+
+ASSETS = "assets"
+"""The folder, inside :data:`FOLDER`, of the files blocks drew, linked into each site."""
 
 ID_PREFIX = "lessonkit-exec-id-prefix--"
 """Stands in a stored block for markdown-exec's per-conversion id prefix (``exec-N--``)."""
@@ -135,6 +146,8 @@ class RenderCache:
         self.salt = salt
         self.used: set[str] = set()
         """The keys this cache handed out or stored since the last :meth:`prune`."""
+        self.used_assets: set[str] = set()
+        """The drawn files :meth:`place` put in a site since the last :meth:`prune`."""
 
     @classmethod
     def kept(cls, cache: RenderCache | None, directory: Path, salt: str) -> RenderCache:
@@ -209,8 +222,36 @@ class RenderCache:
         except OSError as error:  # the page is rendered all the same; only the next build is slower
             log.info("lessonkit: cannot store a rendered block in %s (%s)", self.directory, error)
 
+    def place(self, directory: Path, name: str, text: str) -> None:
+        """Put the drawn file *name*, whose content is *text*, in the site's *directory*.
+
+        It becomes a hard link to the copy kept in ``assets/``, after that copy is read and
+        compared with *text* (and written again, atomically, if it differs or is missing). If no
+        link can be made, the file is written. Raises OSError only when it cannot be written.
+        """
+        self.used_assets.add(name)
+        target = directory / name
+        kept = self.directory / ASSETS / name
+        try:
+            try:
+                intact = kept.read_text(encoding="utf-8") == text
+            except (OSError, ValueError):
+                intact = False
+            if not intact:
+                write_text_atomically(kept, text, shared=True)  # the site's file is this one
+            try:
+                os.link(kept, target)
+            except FileExistsError:  # a dirty build: the site kept the last build's files
+                target.unlink()
+                os.link(kept, target)
+            return
+        except OSError as error:  # another filesystem, or the cache cannot be written
+            log.debug("lessonkit: cannot link %s into the site (%s); writing it", name, error)
+        target.write_text(text, encoding="utf-8")
+
     def prune(self) -> int:
-        """Delete the entries not used since the last prune; return how many. Start counting afresh."""
+        """Delete the entries (and drawn files) not used since the last prune; return how many
+        entries. Start counting afresh."""
         removed = 0
         if self.directory.is_dir():
             for path in self.directory.glob("*.json"):
@@ -218,5 +259,10 @@ class RenderCache:
                     with contextlib.suppress(FileNotFoundError):
                         path.unlink()
                         removed += 1
+            for path in (self.directory / ASSETS).glob("*"):
+                if path.name not in self.used_assets:
+                    with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                        path.unlink()
         self.used = set()
+        self.used_assets = set()
         return removed
