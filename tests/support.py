@@ -29,6 +29,11 @@ def mkdocs_build(
     )
 
 
+def site_cache() -> Path:
+    """The real site's cache of results, as ``mkdocs build`` in the checkout finds it."""
+    return Path(os.environ.get("LESSONKIT_CACHE_DIR") or ROOT / ".cache/lessonkit")
+
+
 SUBPATH_URL = "https://example.github.io/mp-lessons/"
 """A SITE_URL with a path, as GitHub Pages gives a project site (the ``subpath_site`` fixture)."""
 
@@ -48,17 +53,28 @@ SHARED = ("src", "overrides", "search_terms")
 """Read by a build but never edited by a test: linked, not copied (src is watched, and installed)."""
 
 
-def copy_project(destination: Path, *, docs: bool = True, samples: int | None = None) -> Path:
+NAV = re.compile(r"^nav:\n(?:[ \t-].*\n)*", re.MULTILINE)
+"""mkdocs.yml's ``nav:`` block: the key and its indented list."""
+
+
+def copy_project(
+    destination: Path, *, docs: bool = True, samples: int | None = None, nav: list[str] | None = None
+) -> Path:
     """Copy what a build reads (config, pages, snippets) into *destination*; link the rest.
 
     *samples* replaces the site's runs per start method (20): tests about something else
-    use 1, so that their counts of runs stay small and plain.
+    use 1, so that their counts of runs stay small and plain. Without *docs* the copy is a
+    small site of the test's own: no page or snippet of the real site, and a nav of its own
+    (*nav*, by default ``["index.md"]``), so that a lesson added to the real site changes it not.
     """
     destination.mkdir(parents=True, exist_ok=True)
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     assert SAMPLES_LINE in config, "tests/support.py must follow the samples line of mkdocs.yml"
     if samples is not None:
         config = config.replace(SAMPLES_LINE, f"samples: {samples}")
+    if not docs:
+        assert NAV.search(config), "tests/support.py must find the nav: block of mkdocs.yml"
+        config = NAV.sub("nav:\n" + "".join(f"  - {page}\n" for page in nav or ["index.md"]), config, count=1)
     (destination / "mkdocs.yml").write_text(config, encoding="utf-8")
     if docs:
         shutil.copytree(ROOT / "docs", destination / "docs")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from support import copy_project, marked_processes, mkdocs_build
+from support import copy_project, marked_processes, mkdocs_build, site_cache
 
 METHODS = ["fork", "spawn", "forkserver"]
 
@@ -129,9 +129,7 @@ def test_a_broken_example_fails_the_strict_build_with_page_and_line(
     (project / "docs/broken.en.md").write_text(page, encoding="utf-8")
 
     # Reuse the session's results for the lesson's own examples; the broken one is new, so it runs.
-    result = mkdocs_build(
-        project, tmp_path / "site", env={"LESSONKIT_CACHE_DIR": str(built_site.parent / "cache")}
-    )
+    result = mkdocs_build(project, tmp_path / "site", env={"LESSONKIT_CACHE_DIR": str(site_cache())})
 
     assert result.returncode != 0, "the strict build should have failed"
     log = result.stderr + result.stdout

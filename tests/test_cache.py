@@ -61,8 +61,6 @@ def project(tmp_path: Path) -> Path:
     """A small copy of the site: the real mkdocs.yml, one page per language, two quick snippets."""
     root = copy_project(tmp_path / "project", docs=False, samples=1)
     (root / "snippets/demo").mkdir(parents=True)
-    config = (root / "mkdocs.yml").read_text(encoding="utf-8")
-    (root / "mkdocs.yml").write_text(config.replace("  - daemon.md\n", ""), encoding="utf-8")
     shutil.copytree(ROOT / "docs/assets", root / "docs/assets")
     (root / "snippets/demo/fast.py").write_text(FAST)
     (root / "snippets/demo/slow.py").write_text(SLOW)

@@ -8,18 +8,55 @@ from pathlib import Path
 
 from support import ROOT
 
+JOINED = """\
+from multiprocessing import Process
+
+
+def child():
+    print("the child is running")
+
+
+if __name__ == "__main__":
+    p = Process(target=child)
+    p.start()
+    p.join()
+    print("main")
+"""
+
+DAEMON_STOPPED = """\
+import time
+from multiprocessing import Process
+
+
+def sleeper():
+    time.sleep(30)
+    print("never printed")
+
+
+def worker():
+    print("the worker is done")
+
+
+if __name__ == "__main__":
+    Process(target=sleeper, daemon=True).start()
+    Process(target=worker).start()
+    print("the main code ends")
+"""
+"""Process-1, a daemon, is terminated when the main code ends; Process-2 is joined and prints."""
+
 
 def lessonkit(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "lessonkit.cli", *args]
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
-def test_run_prints_each_start_methods_output() -> None:
-    result = lessonkit("run", "snippets/daemon/daemon_join.py", "-m", "fork", "-m", "spawn")
+def test_run_prints_each_start_methods_output(tmp_path: Path) -> None:
+    (tmp_path / "joined.py").write_text(JOINED, encoding="utf-8")
+    result = lessonkit("run", "joined.py", "-m", "fork", "-m", "spawn", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "==> fork (exit 0" in result.stdout and "==> spawn (exit 0" in result.stdout
-    assert result.stdout.count("子进程1 is running") == 2
-    assert "running snippets/daemon/daemon_join.py under fork, spawn" in result.stderr
+    assert result.stdout.count("the child is running") == 2
+    assert "running joined.py under fork, spawn" in result.stderr
     assert "peak" in result.stdout
 
 
@@ -81,10 +118,11 @@ def test_run_with_samples_prints_each_outcome_with_its_count(tmp_path: Path) -> 
     assert bad_mask.returncode == 2 and "--mask (pid is not a valid regular expression" in bad_mask.stderr
 
 
-def test_run_with_trace_says_what_each_process_did() -> None:
-    result = lessonkit("run", "snippets/daemon/exercise_daemon_killed.py", "-m", "fork", "--trace")
+def test_run_with_trace_says_what_each_process_did(tmp_path: Path) -> None:
+    (tmp_path / "daemon_stopped.py").write_text(DAEMON_STOPPED, encoding="utf-8")
+    result = lessonkit("run", "daemon_stopped.py", "-m", "fork", "--trace", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "MainProcess prints “main-------”" in result.stdout
+    assert "MainProcess prints “the main code ends”" in result.stdout
     assert "multiprocessing terminates the daemon Process-1" in result.stdout
     assert "Process-1 is ended by signal 15 (exit code -15)" in result.stdout
-    assert "Process-2 prints “end456”" in result.stdout
+    assert "Process-2 prints “the worker is done”" in result.stdout

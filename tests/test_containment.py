@@ -261,14 +261,6 @@ def test_a_fence_can_raise_a_limit() -> None:
         parse_run_options({"max_memory": "lots"}, returncode=0, defaults=defaults)
 
 
-def test_the_lessons_examples_run_well_within_the_limits(isolation: Isolation) -> None:
-    code = (ROOT / "snippets/daemon/exercise_join_daemon.py").read_text(encoding="utf-8")
-    result, _ = run_marked(code, isolation, start_method=StartMethod.SPAWN)
-    assert result.limit is None and result.returncode == 0, result.output
-    assert 0 < result.peak_processes <= 8
-    assert 0 < result.peak_memory < 256 * 1024**2
-
-
 def test_more_than_1024_open_descriptors_in_the_builder(isolation: Isolation) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = 1200

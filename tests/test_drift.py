@@ -59,8 +59,6 @@ PAGE = """# Drift {{ #drift }}
 def project(tmp_path: Path) -> Path:
     """A small site: one block that prints the same under every Python, one that prints its version."""
     root = copy_project(tmp_path / "project", docs=False, samples=2)
-    config = (root / "mkdocs.yml").read_text(encoding="utf-8")
-    (root / "mkdocs.yml").write_text(config.replace("  - daemon.md\n", ""), encoding="utf-8")
     (root / "snippets/demo").mkdir(parents=True)
     (root / "docs").mkdir()
     (root / "snippets/demo/steady.py").write_text('print("the same everywhere")\n')

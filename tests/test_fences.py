@@ -129,7 +129,6 @@ print("solo")
 def _project(tmp_path: Path) -> Path:
     project = copy_project(tmp_path / "project", docs=False, samples=1)
     config = (project / "mkdocs.yml").read_text(encoding="utf-8")
-    config = config.replace("  - daemon.md\n", "")
     config = config.replace(
         '          site_description: "Learn',
         '          site_description: "Learn',

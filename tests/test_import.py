@@ -1,7 +1,8 @@
 """``lessonkit import``: a lesson written like the seed becomes snippets, claims, a page and a report.
 
-The imports run in a temporary copy of the project, with 4 runs per program and method
-(the site uses 20), and the copy is then built strictly. Only guaranteed verdicts are
+The imports run in a small site of the tests' own (the real mkdocs.yml, a home page, a lesson
+page that runs nothing and the contributing page, in both languages), with 4 runs per program
+and method (the site uses 20), and the site is then built strictly with 2. Only guaranteed verdicts are
 asserted: the seed's first claim cannot be printed (``join`` waits for the child's line),
 and its third is printed in every run once tracebacks are cut to their last line.
 """
@@ -20,6 +21,7 @@ from support import ROOT, copy_project, mkdocs_build
 
 from lessonkit.importing.lesson import LessonError, read_lesson
 from lessonkit.importing.tidy import passes_checks, same_tree
+from lessonkit.site.lessons import MARKER
 
 SEED = ROOT / "tests/data/seed_lesson.txt"
 """The original daemon lesson (``../shared/seed/000_0059d0fd189c05de.txt``), as the site's author wrote it."""
@@ -43,9 +45,31 @@ def tree_digest(project: Path) -> dict[str, str]:
     return found
 
 
+HOME = {
+    "index.md": "# 首页\n\n## 课程 {{ #lessons }}\n\n{marker}\n",
+    "index.en.md": "# Home\n\n## Lessons {{ #lessons }}\n\n{marker}\n",
+    "daemon.md": "---\ndescription: 守护进程。\n---\n\n# 守护进程\n\n一课已有的页面。\n",
+    "daemon.en.md": "---\ndescription: Daemons.\n---\n\n# Daemon processes\n\nA lesson already there.\n",
+    "contributing.md": "# 参与贡献\n\n怎样翻译一课。\n",
+    "contributing.en.md": "# Contributing\n\nHow to translate a lesson.\n",
+}
+"""The small site's pages: a home page listing the nav's lessons, one lesson, the contributing guide."""
+
+
+def small_site(destination: Path, samples: int) -> Path:
+    """A site of the tests' own to import into: nothing of the real site's content."""
+    project = copy_project(destination, docs=False, samples=samples, nav=["index.md", "daemon.md"])
+    (project / "snippets").mkdir()
+    (project / "docs").mkdir()
+    (project / "docs/assets").symlink_to(ROOT / "docs/assets")
+    for name, text in HOME.items():
+        (project / "docs" / name).write_text(text.format(marker=MARKER), encoding="utf-8")
+    return project
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_project(tmp_path_factory.mktemp("import") / "project", samples=2)
+    return small_site(tmp_path_factory.mktemp("import") / "project", samples=2)
 
 
 @pytest.fixture(scope="module")
@@ -224,7 +248,7 @@ def test_a_program_that_does_not_parse_is_shown_not_run(tmp_path: Path) -> None:
     lesson.write_text("## 标题\n\n```python\nprint('unclosed'\n```\n\n输出结果\n\n```python\nunclosed\n```\n")
     parsed = read_lesson(lesson)
     assert parsed.programs[0].syntax_error is not None
-    project = copy_project(tmp_path / "project", samples=1)
+    project = small_site(tmp_path / "project", samples=1)
     report = tmp_path / "report.json"
     done = lessonkit_import(project, str(lesson), "--slug", "broken", "--report", str(report))
     assert done.returncode == 0, done.stderr

@@ -154,6 +154,15 @@ def test_the_page_shows_the_published_numbers(outcomes: dict, built_site: Path) 
             assert expected in verdict
 
 
+def test_every_example_of_the_site_runs_well_within_the_limits(outcomes: dict) -> None:
+    """In every run of every block of the real site (the limits are 64 processes and 1 GiB)."""
+    for block in outcomes["blocks"]:
+        for method, entry in block["methods"].items():
+            where = f"{block['page']}:{block['line']} under {method}"
+            assert 0 < entry["peak_processes"] <= 8, where
+            assert 0 < entry["peak_memory"] < 256 * 1024**2, where
+
+
 # -- the page's other claims --------------------------------------------------------------------
 
 

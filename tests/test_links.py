@@ -29,9 +29,10 @@ def anchors(html: str) -> set[str]:
     return {tag["id"] for tag in soup.select("[id]")} | {tag["name"] for tag in soup.select("a[name]")}
 
 
-def test_every_internal_link_and_anchor_resolves(built_site: Path) -> None:
-    pages = sorted(built_site.rglob("*.html"))
-    assert len(pages) >= 6
+def broken_links(site: Path) -> tuple[list[str], int]:
+    """Crawl every HTML file of *site*; return the broken internal links and anchors, and how many
+    links were checked. Every file is crawled, so a page added tomorrow is checked too."""
+    pages = sorted(site.rglob("*.html"))
     ids = {page: anchors(page.read_text(encoding="utf-8")) for page in pages}
     broken, checked = [], 0
     for page in pages:
@@ -43,20 +44,26 @@ def test_every_internal_link_and_anchor_resolves(built_site: Path) -> None:
                 link = element.get(attribute)
                 if not link or link.startswith(("mailto:", "javascript:", "data:")):
                     continue
-                url = urljoin(page_url(built_site, page), link)
+                url = urljoin(page_url(site, page), link)
                 if not url.startswith(BASE):
                     continue  # an external link: not ours to crawl (and there must be none loaded)
                 checked += 1
-                target = target_file(built_site, url)
-                where = f"{page.relative_to(built_site)}: {tag} {attribute}={link!r}"
+                target = target_file(site, url)
+                where = f"{page.relative_to(site)}: {tag} {attribute}={link!r}"
                 if not target.is_file():
-                    broken.append(f"{where} -> missing {target.relative_to(built_site)}")
+                    broken.append(f"{where} -> missing {target.relative_to(site)}")
                     continue
                 fragment = urlsplit(url).fragment
                 if fragment and target.suffix == ".html":
                     known = ids.get(target) or anchors(target.read_text(encoding="utf-8"))
                     if unquote(fragment) not in known:
-                        broken.append(f"{where} -> no #{fragment} in {target.relative_to(built_site)}")
+                        broken.append(f"{where} -> no #{fragment} in {target.relative_to(site)}")
+    return broken, checked
+
+
+def test_every_internal_link_and_anchor_resolves(built_site: Path) -> None:
+    assert len(list(built_site.rglob("*.html"))) >= 6
+    broken, checked = broken_links(built_site)
     assert checked > 100, f"only {checked} links were checked"
     assert broken == [], "\n".join(broken)
 

@@ -159,8 +159,6 @@ print("fine this time")
 
 def _project(tmp_path: Path, page: str) -> Path:
     project = copy_project(tmp_path / "project", docs=False, samples=1)
-    config = (project / "mkdocs.yml").read_text(encoding="utf-8").replace("  - daemon.md\n", "")
-    (project / "mkdocs.yml").write_text(config, encoding="utf-8")
     shutil.copytree(ROOT / "docs/assets", project / "docs/assets")
     (project / "snippets/demo").mkdir(parents=True)
     (project / "snippets/demo/varying.py").write_text(VARYING, encoding="utf-8")

@@ -42,9 +42,7 @@ def write_page(root: Path, name: str, prose: str) -> None:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """The real mkdocs.yml with two pages (home and "other") in both languages, one example each."""
-    root = copy_project(tmp_path / "project", docs=False, samples=1)
-    config = (root / "mkdocs.yml").read_text(encoding="utf-8")
-    (root / "mkdocs.yml").write_text(config.replace("  - daemon.md\n", "  - other.md\n"), encoding="utf-8")
+    root = copy_project(tmp_path / "project", docs=False, samples=1, nav=["index.md", "other.md"])
     shutil.copytree(ROOT / "docs/assets", root / "docs/assets")
     (root / "snippets/demo").mkdir(parents=True)
     (root / "snippets/demo/index.py").write_text('print("home output")\n')

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from support import ROOT, executed_blocks
+from support import executed_blocks
 
-from lessonkit.results.trace import build_trace
-from lessonkit.running.runner import run_example
-from lessonkit.running.start_method import StartMethod
 from lessonkit.site.timeline import FONT, WIDTH, fit, render_trace, text_width
 
 
 @pytest.fixture(scope="module")
-def exercise_1() -> dict:
-    code = (ROOT / "snippets/daemon/exercise_daemon_killed.py").read_text(encoding="utf-8")
-    result = run_example(
-        code, start_method=StartMethod.SPAWN, timeout=60, filename="exercise_daemon_killed.py", trace=True
-    )
-    return build_trace(result.trace, result.returncode, result.output)
+def exercise_1(built_site: Path) -> dict:
+    """The trace of exercise 1's run shown under spawn, as the real site's build published it."""
+    published = json.loads((built_site / "outcomes.json").read_text(encoding="utf-8"))
+    [block] = [
+        block
+        for block in published["blocks"]
+        if block["page"] == "docs/daemon.md" and block["snippet"].endswith("/exercise_daemon_killed.py")
+    ]
+    return block["methods"]["spawn"]["trace"]
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

@@ -12,11 +12,35 @@ from pathlib import Path
 
 import pytest
 
+from lessonkit.site.built_pages import BuiltPage, built_pages
 from lessonkit.site.site_server import serve_site
 
 CHROMIUM = Path(os.environ.get("LESSONKIT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PAGES = ["/", "/daemon/", "/en/", "/en/daemon/", "/report/", "/en/report/"]
+AXE = Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's script, from the npm package pinned in package.json (``npm ci``)."""
+    if not AXE.is_file():
+        reason = f"{AXE} is missing; run `npm ci`"
+        if os.environ.get("LESSONKIT_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"LESSONKIT_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def site_pages(built_site: Path) -> list[BuiltPage]:
+    """Every page of the built site, found in the site itself (no list to edit: a new page is in)."""
+    return built_pages(built_site)
+
+
+@pytest.fixture(scope="session")
+def content_pages(site_pages: list[BuiltPage]) -> list[str]:
+    """The URL paths of every page a link leads to (the not-found pages aside)."""
+    return [page.path for page in site_pages if page.kind != "404"]
 
 
 @pytest.fixture(scope="session")

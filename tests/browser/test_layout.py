@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PAGES
 from support import executed_blocks
 
 
@@ -14,25 +13,46 @@ def phone(browser, site_url: str):
     context.close()
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_nothing_overflows_a_phone_screen(phone, path: str) -> None:
-    phone.goto(path)
-    phone.wait_for_load_state("networkidle")
-    for answer in phone.locator("details").all():
-        answer.evaluate("element => element.open = true")
-    width = phone.evaluate("document.documentElement.clientWidth")
-    assert phone.evaluate("document.documentElement.scrollWidth") <= width
-    label_rows = phone.evaluate(
-        """() => [...document.querySelectorAll('.lessonkit-runs .tabbed-labels')].map(
-            labels => new Set([...labels.children].map(label => label.offsetTop)).size)"""
-    )
-    assert len(label_rows) == phone.locator(".lessonkit-runs").count(), "every block has its tabs"
-    assert set(label_rows) <= {1}, "every set of start-method tabs fits on one line"
-    captions_fit = phone.evaluate(
-        """() => [...document.querySelectorAll('.lessonkit-caption')].every(
-            caption => caption.scrollWidth <= caption.clientWidth)"""
-    )
-    assert captions_fit
+LAYOUT = """() => ({
+    width: document.documentElement.clientWidth,
+    scrollWidth: document.documentElement.scrollWidth,
+    blocks: document.querySelectorAll('.lessonkit-runs').length,
+    labelRows: [...document.querySelectorAll('.lessonkit-runs .tabbed-labels')].map(
+        labels => new Set([...labels.children].map(label => label.offsetTop)).size),
+    captionsFit: [...document.querySelectorAll('.lessonkit-caption')].every(
+        caption => caption.scrollWidth <= caption.clientWidth),
+})"""
+
+
+def phone_layout_problems(phone, paths: list[str]) -> list[str]:
+    """Open each of *paths* on the phone, every ``<details>`` open; return what does not fit."""
+    problems = []
+    for path in paths:
+        phone.goto(path)
+        phone.wait_for_load_state("networkidle")
+        for answer in phone.locator("details").all():
+            answer.evaluate("element => element.open = true")
+        layout = phone.evaluate(LAYOUT)
+        if layout["scrollWidth"] > layout["width"]:
+            problems.append(f"{path}: {layout['scrollWidth']} px wide on a {layout['width']} px screen")
+        if len(layout["labelRows"]) != layout["blocks"]:
+            problems.append(
+                f"{path}: {layout['blocks']} executed blocks, {len(layout['labelRows'])} with tabs"
+            )
+        if set(layout["labelRows"]) - {1}:
+            problems.append(f"{path}: a set of start-method tabs takes more than one line")
+        if not layout["captionsFit"]:
+            problems.append(f"{path}: a caption is wider than its block")
+    return problems
+
+
+def test_every_page_fits_a_phone_screen(phone, site_pages) -> None:
+    """Nothing overflows, tab labels stay on one line, captions fit: on every page of the built
+    site, found in the site itself, so a page added tomorrow is checked too."""
+    paths = [page.path for page in site_pages]
+    assert any(page.kind == "lesson" for page in site_pages), "a lesson page was found"
+    problems = phone_layout_problems(phone, paths)
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("path", ["/daemon/", "/en/daemon/"])

@@ -8,7 +8,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import PAGES
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from support import ROOT, executed_blocks
 
@@ -281,7 +280,7 @@ def test_the_search_index_holds_segmented_chinese_words(built_site: Path) -> Non
     assert "进程" in words, "jieba also splits other text into words"
 
 
-def test_the_site_makes_no_request_to_another_host(context, site_url: str) -> None:
+def test_the_site_makes_no_request_to_another_host(context, site_url: str, content_pages: list[str]) -> None:
     host = urlsplit(site_url).netloc
     blocked = []
 
@@ -294,7 +293,7 @@ def test_the_site_makes_no_request_to_another_host(context, site_url: str) -> No
 
     context.route("**/*", offline)
     page = context.new_page()
-    for path in PAGES:
+    for path in content_pages:
         page.goto(path)
         page.wait_for_load_state("networkidle")
         assert page.locator("h1").first.is_visible()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import PAGES, watched_page
+from conftest import watched_page
 from support import SUBPATH_URL
 from test_site import heading, search
 
@@ -46,9 +46,11 @@ def watched(browser):
     assert page.errors == [], f"errors in the browser: {page.errors}"
 
 
-def test_every_page_loads_everything_from_under_the_path(watched, subpath_url: str) -> None:
+def test_every_page_loads_everything_from_under_the_path(
+    watched, subpath_url: str, content_pages: list[str]
+) -> None:
     checked = []
-    for path in PAGES:
+    for path in content_pages:
         response = watched.goto(subpath_url + path)
         assert response is not None and response.status == 200
         watched.wait_for_load_state("networkidle")

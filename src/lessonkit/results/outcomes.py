@@ -176,6 +176,10 @@ class MethodOutcomes:
     """What each process did in the shown run (see :mod:`lessonkit.results.trace`), if traced."""
     median_seconds: float | None = None
     """The median wall time of one run (start to last process gone), in seconds, to the millisecond."""
+    peak_processes: int | None = None
+    """The most processes any one run had alive at once, the main one included."""
+    peak_memory: int | None = None
+    """The most memory any one run's processes used together, in bytes (as the limit counts it)."""
     cached: bool | None = None
     """Whether this build took the runs from the cache (None: not known)."""
 
@@ -195,6 +199,8 @@ class MethodOutcomes:
             "claim_abridged": self.claim_abridged,
             "trace": self.trace,
             "median_seconds": self.median_seconds,
+            "peak_processes": self.peak_processes,
+            "peak_memory": self.peak_memory,
         }
 
     @classmethod
@@ -211,6 +217,8 @@ class MethodOutcomes:
             claim_abridged=bool(record["claim_abridged"]),
             trace=record["trace"],
             median_seconds=record["median_seconds"],
+            peak_processes=record.get("peak_processes"),
+            peak_memory=record.get("peak_memory"),
             cached=cached,
         )
 
@@ -221,6 +229,8 @@ class MethodOutcomes:
             "claim_seen": self.claim_seen,
             "claim_abridged": self.claim_abridged,
             "median_seconds": self.median_seconds,
+            "peak_processes": self.peak_processes,
+            "peak_memory": self.peak_memory,
             "cached": self.cached,
             "outcomes": [{"output": o.output, "count": o.count} for o in self.outcomes],
             "trace": self.trace,
@@ -259,6 +269,8 @@ def judge_results(
         outcomes,
         trace=build_trace(shown.trace, shown.returncode, shown.output),
         median_seconds=round(statistics.median(result.duration for result in results), 3),
+        peak_processes=max(result.peak_processes for result in results),
+        peak_memory=max(result.peak_memory for result in results),
     )
 
 

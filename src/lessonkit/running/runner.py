@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lessonkit.running import sandbox, supervisor
+from lessonkit.running import ledger, sandbox, supervisor
 from lessonkit.running.interpreter import Interpreter
 from lessonkit.running.interpreter import current as current_interpreter
 from lessonkit.running.limits import ResourceLimits
@@ -394,6 +394,7 @@ def run_example(
     Raises:
         IsolationUnavailable: *isolation* is required but this machine cannot sandbox.
     """
+    ledger.record_run(code, filename, start_method.value)
     use_terminal = HAS_TERMINAL if terminal is None else terminal and HAS_TERMINAL
     sandboxed = sandbox.use_sandbox(isolation)
     interpreter = python or current_interpreter()

@@ -43,6 +43,7 @@ from lessonkit.running.limits import ResourceLimits
 from lessonkit.running.options import MAX_SAMPLES, FenceOptionError, RunDefaults
 from lessonkit.running.sandbox import Isolation, IsolationUnavailable
 from lessonkit.running.start_method import StartMethod
+from lessonkit.site.accessibility import focusable_code_blocks
 from lessonkit.site.config import LessonkitConfig
 from lessonkit.site.dirty import (
     DirtyWarningAsInfo,
@@ -664,10 +665,11 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         return markdown
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        """Note the page for the report; mark a page shown in Chinese because it has no translation
-        yet: a banner, and lang="zh"."""
+        """Note the page for the report; make its code blocks reachable by keyboard; mark a page
+        shown in Chinese because it has no translation yet: a banner, and lang="zh"."""
         if self._pages_built:
             self._pages_built[-1].append(page)
+        html = focusable_code_blocks(html)
         language = self._language()
         if self._translated(page, language):
             return html

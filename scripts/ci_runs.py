@@ -1,0 +1,104 @@
+"""Say how many programs a CI run ran, and check that each of the real site's examples ran once.
+
+``.ci/run`` sets ``LESSONKIT_RUN_LOG`` for everything it runs, so every run of a program (one
+fresh interpreter, one start method) adds a line to that ledger (``lessonkit.running.ledger``).
+This script reads it afterwards::
+
+    uv run python scripts/ci_runs.py .ci-runs.jsonl
+
+It finds the real site's examples from the pages themselves (every executed block of
+``docs/*.md`` that includes a snippet) and prints how many runs were theirs and how many were
+the tests' own programs. One build runs each (example, start method) ``samples`` times (the
+block's ``samples`` option, or the site's, 20); a second build reads them from the cache. The
+script exits 1 if any of the real site's examples ran more often than one build runs it
+(something ran it again, instead of reading the results), naming each; 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+from lessonkit.running.ledger import code_digest, read_ledger
+from lessonkit.running.start_method import StartMethod
+from lessonkit.site.pages import find_exec_fences
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SAMPLES = 20
+"""mkdocs.yml's ``samples`` (``LESSONKIT_SAMPLES``, default 20)."""
+
+
+def site_examples(root: Path, samples: int) -> dict[tuple[str, str], tuple[str, int]]:
+    """Map (code digest, start method) of each of the site's examples to its snippet and the runs
+    one build makes of it (blocks with the same code and options share their runs)."""
+    allowed: dict[tuple[str, str], tuple[str, int]] = {}
+    seen: set[tuple[str, str, tuple[tuple[str, str], ...]]] = set()
+    for page in sorted((root / "docs").rglob("*.md")):
+        relative = page.relative_to(root / "docs").as_posix()
+        for fence in find_exec_fences(page.read_text(encoding="utf-8"), relative):
+            if fence.include is None:
+                continue
+            snippet = root / "snippets" / fence.include
+            if not snippet.is_file():
+                continue
+            digest = code_digest(snippet.read_text(encoding="utf-8"))
+            options = tuple(
+                sorted((k, v) for k, v in fence.options.items() if k not in {"source", "id", "title"})
+            )
+            methods = fence.options.get("start_methods", " ".join(m.value for m in StartMethod)).split()
+            runs = int(fence.options.get("samples", samples))
+            for method in methods:
+                if (digest, method, options) in seen:
+                    continue  # the same block on another language's page: one cache key
+                seen.add((digest, method, options))
+                name, before = allowed.get((digest, method), (f"snippets/{fence.include}", 0))
+                allowed[(digest, method)] = (name, before + runs)
+    return allowed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("ledger", type=Path, help="the file LESSONKIT_RUN_LOG named during the CI run")
+    parser.add_argument(
+        "--samples",
+        type=int,
+        default=int(os.environ.get("LESSONKIT_SAMPLES") or DEFAULT_SAMPLES),
+        help="the site's runs per block and start method (default: LESSONKIT_SAMPLES, or 20)",
+    )
+    args = parser.parse_args(argv)
+    if not args.ledger.is_file():
+        print(f"ci_runs.py: {args.ledger} does not exist: was LESSONKIT_RUN_LOG set?", file=sys.stderr)
+        return 2
+    runs = Counter((entry["code_digest"], entry["method"]) for entry in read_ledger(args.ledger))
+    examples = site_examples(ROOT, args.samples)
+    site_runs = sum(count for key, count in runs.items() if key in examples)
+    total = sum(runs.values())
+    snippets = {name for name, _ in examples.values()}
+    print(f"{total} program runs in all (a run: one fresh interpreter, one start method)")
+    one_build = sum(n for _, n in examples.values())
+    print(
+        f"  {site_runs} of them the real site's {len(snippets)} examples "
+        f"({len(examples)} example × start method pairs, {one_build} runs in one build)"
+    )
+    print(f"  {total - site_runs} of them the tests' own programs")
+    again = [
+        f"  {name} under {method}: {runs[(digest, method)]} runs, one build makes {allowed}"
+        for (digest, method), (name, allowed) in sorted(examples.items(), key=lambda item: item[1])
+        if runs[(digest, method)] > allowed
+    ]
+    cached = sum(1 for key in examples if runs[key] == 0)
+    if cached:
+        print(f"  {cached} of the pairs did not run in this CI run (their results were read from a cache)")
+    if again:
+        print("FAILED: these examples ran more often than one build runs them (something ran them again):")
+        print("\n".join(again))
+        return 1
+    print("OK: each of the real site's examples ran at most once per CI run (one build's samples)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
