@@ -84,6 +84,33 @@ def copy_project(
     return destination
 
 
+def small_site(
+    destination: Path,
+    pages: dict[str, str],
+    *,
+    snippets: dict[str, str] | None = None,
+    samples: int = 1,
+    nav: list[str] | None = None,
+) -> Path:
+    """A site of a test's own in *destination*: the real mkdocs.yml and theme, with only *pages*
+    (``docs/NAME``: text) and *snippets* (``snippets/PATH``: code), and a nav of its own.
+
+    Engine tests build such sites: nothing of the real site's content, so adding a lesson
+    changes none of them, and their examples are their own, a few runs each.
+    """
+    project = copy_project(destination, docs=False, samples=samples, nav=nav)
+    (project / "docs").mkdir()
+    (project / "snippets").mkdir()
+    (project / "docs/assets").symlink_to(ROOT / "docs/assets")
+    for name, text in pages.items():
+        (project / "docs" / name).write_text(text, encoding="utf-8")
+    for name, code in (snippets or {}).items():
+        path = project / "snippets" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code, encoding="utf-8")
+    return project
+
+
 def process_is_running(pid: int, grace: float = 5.0) -> bool:
     """True if *pid* is still a live process after *grace* seconds; a zombie counts as gone.
 

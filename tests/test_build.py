@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from support import copy_project, marked_processes, mkdocs_build, site_cache
+from support import marked_processes, mkdocs_build, small_site
 
 METHODS = ["fork", "spawn", "forkserver"]
 
@@ -112,15 +112,17 @@ BROKEN_CASES = {
 }
 
 
+HOME = {"index.md": "# 首页\n\n文字。\n", "index.en.md": "# Home\n\nProse.\n"}
+"""The home pages of the small sites these tests break: nothing else of the real site."""
+
+
 @pytest.mark.parametrize("case", list(BROKEN_CASES))
-def test_a_broken_example_fails_the_strict_build_with_page_and_line(
-    tmp_path: Path, case: str, built_site: Path
-) -> None:
+def test_a_broken_example_fails_the_strict_build_with_page_and_line(tmp_path: Path, case: str) -> None:
     filename, fence, code, messages = BROKEN_CASES[case]
     marker = f"lkmark_{uuid.uuid4().hex[:12]}"  # in every process's command line: find survivors
     fence = fence.replace(filename, f"{marker}_{filename}")
     filename = f"{marker}_{filename}"
-    project = copy_project(tmp_path / "project")
+    project = small_site(tmp_path / "project", HOME)
     (project / "snippets/broken").mkdir()
     (project / "snippets/broken" / filename).write_text(textwrap.dedent(code).lstrip(), encoding="utf-8")
     front_matter = "---\ndescription: MkDocs cuts front matter off before plugins see the page.\n---\n"
@@ -128,8 +130,7 @@ def test_a_broken_example_fails_the_strict_build_with_page_and_line(
     (project / "docs/broken.md").write_text(page, encoding="utf-8")
     (project / "docs/broken.en.md").write_text(page, encoding="utf-8")
 
-    # Reuse the session's results for the lesson's own examples; the broken one is new, so it runs.
-    result = mkdocs_build(project, tmp_path / "site", env={"LESSONKIT_CACHE_DIR": str(site_cache())})
+    result = mkdocs_build(project, tmp_path / "site", env={"LESSONKIT_CACHE_DIR": str(tmp_path / "cache")})
 
     assert result.returncode != 0, "the strict build should have failed"
     log = result.stderr + result.stdout
@@ -144,7 +145,7 @@ def test_a_broken_example_fails_the_strict_build_with_page_and_line(
 
 def test_front_matter_mkdocs_cannot_read_fails_the_build_with_page_and_line(tmp_path: Path) -> None:
     """MkDocs keeps unreadable front matter as text without a word; lessonkit names it instead."""
-    project = copy_project(tmp_path / "project")
+    project = small_site(tmp_path / "project", HOME)
     page = "---\ndescription: Lesson 7: five examples\n---\n\n# Broken\n\nText.\n"
     (project / "docs/broken.md").write_text(page, encoding="utf-8")
     (project / "docs/broken.en.md").write_text(page.replace("Broken", "Broken too"), encoding="utf-8")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from support import ROOT, copy_project, mkdocs_build
+from support import ROOT, mkdocs_build, small_site
 
 from lessonkit.importing.lesson import LessonError, read_lesson
 from lessonkit.importing.tidy import passes_checks, same_tree
@@ -55,22 +55,13 @@ HOME = {
     "contributing.en.md": "# Contributing\n\nHow to translate a lesson.\n",
 }
 """The small site's pages: a home page listing the nav's lessons, one lesson, the contributing guide."""
-
-
-def small_site(destination: Path, samples: int) -> Path:
-    """A site of the tests' own to import into: nothing of the real site's content."""
-    project = copy_project(destination, docs=False, samples=samples, nav=["index.md", "daemon.md"])
-    (project / "snippets").mkdir()
-    (project / "docs").mkdir()
-    (project / "docs/assets").symlink_to(ROOT / "docs/assets")
-    for name, text in HOME.items():
-        (project / "docs" / name).write_text(text.format(marker=MARKER), encoding="utf-8")
-    return project
+HOME_PAGES = {name: text.format(marker=MARKER) for name, text in HOME.items()}
+NAV = ["index.md", "daemon.md"]
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return small_site(tmp_path_factory.mktemp("import") / "project", samples=2)
+    return small_site(tmp_path_factory.mktemp("import") / "project", HOME_PAGES, samples=2, nav=NAV)
 
 
 @pytest.fixture(scope="module")
@@ -245,7 +236,7 @@ def test_a_program_that_does_not_parse_is_shown_not_run(tmp_path: Path) -> None:
     lesson.write_text("## 标题\n\n```python\nprint('unclosed'\n```\n\n输出结果\n\n```python\nunclosed\n```\n")
     parsed = read_lesson(lesson)
     assert parsed.programs[0].syntax_error is not None
-    project = small_site(tmp_path / "project", samples=1)
+    project = small_site(tmp_path / "project", HOME_PAGES, nav=NAV)
     report = tmp_path / "report.json"
     done = lessonkit_import(project, str(lesson), "--slug", "broken", "--report", str(report))
     assert done.returncode == 0, done.stderr
