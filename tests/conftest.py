@@ -13,6 +13,27 @@ from pathlib import Path
 import pytest
 from support import ROOT, SUBPATH_URL, SUMMARY, mkdocs_build, site_cache
 
+REAL_SITE = {"built_site", "subpath_site", "quick_site"}
+"""The fixtures that build the real site: a test using one reads the real site's content."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what each test needs, so that no list of tests has to be kept by hand:
+
+    - ``content``: it reads the real site's pages or snippets: it uses a real-site build, or its
+      module says so (``pytestmark = pytest.mark.content``). A contributor adding a lesson can
+      break only these (``tests/test_adding_content.py`` runs them in a copy with a new lesson).
+    - ``slow``: it runs programs, builds the real site or drives a browser: it uses a
+      real-site build, lives in ``tests/browser``, or its module says so. ``-m "not slow"``
+      is the fast loop for content: snippets, parity and links, without running an example.
+    """
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & REAL_SITE:
+            item.add_marker(pytest.mark.content)
+        if fixtures & (REAL_SITE - {"quick_site"}) or "browser" in item.path.parts:
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -32,6 +53,16 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert ran + cached > 0, "the site has examples"
     assert int(summary["runs"]) == 20 * ran, "20 samples of every example that ran"
     assert "while rendering" not in result.stderr, "pre-execution missed a block the formatter ran"
+    return site
+
+
+@pytest.fixture(scope="session")
+def quick_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real site built without running anything (``LESSONKIT_EXEC=0``: a placeholder stands
+    for each output): its pages, links and anchors, in seconds, for the fast loop."""
+    site = tmp_path_factory.mktemp("quick-site") / "site"
+    result = mkdocs_build(ROOT, site, env={"LESSONKIT_EXEC": "0", "LESSONKIT_CACHE_DIR": str(site_cache())})
+    assert result.returncode == 0, f"mkdocs build --strict with LESSONKIT_EXEC=0 failed:\n{result.stderr}"
     return site
 
 

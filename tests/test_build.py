@@ -10,6 +10,8 @@ import pytest
 from bs4 import BeautifulSoup
 from support import marked_processes, mkdocs_build, small_site
 
+pytestmark = pytest.mark.slow  # runs programs or builds sites
+
 METHODS = ["fork", "spawn", "forkserver"]
 
 

@@ -28,6 +28,8 @@ from lessonkit.running.sandbox import Isolation
 from lessonkit.running.start_method import StartMethod
 from lessonkit.site.plugin import LessonkitPlugin
 
+pytestmark = pytest.mark.slow  # runs programs or builds sites
+
 DEFAULTS = RunDefaults(start_methods=tuple(StartMethod), timeout=30.0)
 
 FAST = 'print("fast a")\n'

@@ -6,7 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from support import ROOT
+
+pytestmark = pytest.mark.slow  # runs programs or builds sites
 
 JOINED = """\
 from multiprocessing import Process

@@ -23,6 +23,8 @@ from lessonkit.running.runner import ExampleResult, run_example
 from lessonkit.running.sandbox import Isolation, sandbox_support
 from lessonkit.running.start_method import StartMethod
 
+pytestmark = pytest.mark.slow  # runs programs or builds sites
+
 
 def _sandbox_or_skip() -> None:
     support = sandbox_support()

@@ -15,6 +15,8 @@ from lessonkit.results.drift import CHANGED, FAILS, RARE, SAME, compare, missing
 from lessonkit.results.outcomes import Mask, judge
 from lessonkit.running.interpreter import InterpreterNotFound, current, find
 
+pytestmark = pytest.mark.slow  # runs programs or builds sites
+
 
 def _other_python() -> str | None:
     """A Python on this machine of another feature version than the one running the tests."""

@@ -17,6 +17,8 @@ from support import ROOT
 
 from lessonkit.style import SNIPPET_STYLE
 
+pytestmark = pytest.mark.content  # reads the real site's pages and snippets
+
 INCLUDE_ONLY = re.compile(r'^(\s*;?-{1,}8<-{1,}\s+"[^"]+"\s*\n?)+$')
 
 

@@ -26,6 +26,8 @@ from lessonkit.running.start_method import StartMethod
 from lessonkit.site.fence import FenceContext
 from lessonkit.site.pages import FenceSite
 
+pytestmark = pytest.mark.slow  # runs programs or builds sites
+
 FORMS = """# Forms {#forms}
 
 ```python exec="on" start_methods="fork"

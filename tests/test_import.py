@@ -25,6 +25,8 @@ from lessonkit.importing.lesson import LessonError, read_lesson
 from lessonkit.importing.tidy import passes_checks, same_tree
 from lessonkit.site.lessons import MARKER
 
+pytestmark = pytest.mark.slow  # runs programs or builds sites
+
 MINE = ROOT / "tests/data/exitcode_lesson.txt"
 """A lesson of the tests' own, written the way the seed is: four programs, four claimed outputs."""
 SAMPLES = "2"

@@ -24,6 +24,8 @@ from support import ROOT
 
 from lessonkit.results.outcomes import abridge_tracebacks, trimmed
 
+pytestmark = pytest.mark.content  # reads the real site's pages and snippets
+
 SNIPPETS = ROOT / "snippets/daemon"
 ORIGINAL = SNIPPETS / "original"
 PAGES = ("docs/daemon.md", "docs/daemon.en.md")
@@ -166,6 +168,7 @@ def test_every_example_of_the_site_runs_well_within_the_limits(outcomes: dict) -
 # -- the page's other claims --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_through_a_pipe_the_daemons_123_is_lost() -> None:
     """The page says a pipe block-buffers stdout, so the killed daemon's 123 never appears."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}

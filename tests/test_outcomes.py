@@ -28,6 +28,8 @@ from lessonkit.results.outcomes import (
 )
 from lessonkit.site.plugin import outcomes_text
 
+pytestmark = pytest.mark.slow  # runs programs or builds sites
+
 # -- grouping and masking ----------------------------------------------------------------------
 
 

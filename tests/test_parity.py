@@ -16,6 +16,8 @@ from support import ROOT
 
 from lessonkit.site.pages import find_exec_fences
 
+pytestmark = pytest.mark.content  # reads the real site's pages and snippets
+
 DOCS = ROOT / "docs"
 HEADING = re.compile(r"^(#{1,6})\s+(?P<title>.*?)\s*(?:\{\s*#(?P<anchor>[\w-]+)\s*\})?\s*$")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")

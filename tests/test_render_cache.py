@@ -30,6 +30,8 @@ from lessonkit.site.fence import FenceContext
 from lessonkit.site.pages import FenceSite
 from lessonkit.site.render_cache import RenderCache, RenderedBlock
 
+pytestmark = pytest.mark.slow  # runs programs or builds sites
+
 PAGE = """# Page
 
 ```python exec="on" start_methods="fork spawn"

@@ -20,6 +20,8 @@ from lessonkit.running.script_env import INHERITED_VARIABLES
 from lessonkit.running.start_method import StartMethod
 from lessonkit.site.render import render_block
 
+pytestmark = pytest.mark.slow  # runs programs or builds sites
+
 
 def run(code: str, method: StartMethod = StartMethod.FORK, timeout: float = 20, **kwargs) -> ExampleResult:
     return run_example(textwrap.dedent(code), start_method=method, timeout=timeout, **kwargs)

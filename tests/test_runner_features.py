@@ -27,6 +27,8 @@ from lessonkit.running.output import apply_screen, normalize_output
 from lessonkit.running.runner import run_example
 from lessonkit.running.start_method import DEFAULT_START_METHODS, StartMethod
 
+pytestmark = pytest.mark.slow  # runs programs or builds sites
+
 NO_MAIN_GUARD = """\
 from multiprocessing import Process
 

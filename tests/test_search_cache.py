@@ -29,6 +29,8 @@ from lessonkit.site import plugin as plugin_module
 from lessonkit.site import search_cache
 from lessonkit.site.search_cache import FOLDER, SearchCache, index_digest
 
+pytestmark = pytest.mark.slow  # runs programs or builds sites
+
 SEARCH_CONFIG = {
     "enabled": True,
     "lang": ["zh", "en"],

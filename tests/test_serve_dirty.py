@@ -20,6 +20,8 @@ from support import ROOT, copy_project
 
 from lessonkit.site.dirty import Snapshot, merge_outcomes, merge_search_index
 
+pytestmark = pytest.mark.slow  # runs programs or builds sites
+
 PAGE = """# {title} {{ #{slug} }}
 
 {prose}

@@ -12,6 +12,8 @@ from support import executed_blocks
 
 from lessonkit.site.timeline import FONT, WIDTH, fit, render_trace, text_width
 
+pytestmark = pytest.mark.slow  # runs programs or builds sites
+
 
 @pytest.fixture(scope="module")
 def exercise_1(built_site: Path) -> dict:

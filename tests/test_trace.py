@@ -21,6 +21,8 @@ from lessonkit.running.options import RunOptions
 from lessonkit.running.runner import ExampleResult, run_example
 from lessonkit.running.start_method import StartMethod
 
+pytestmark = pytest.mark.slow  # runs programs or builds sites
+
 METHODS = list(StartMethod)
 
 
