@@ -27,6 +27,12 @@ from lessonkit.running.start_method import StartMethod
 from lessonkit.site.pages import find_exec_fences
 
 ROOT = Path(__file__).resolve().parent.parent
+RUN_OPTIONS = {
+    *("start_methods", "timeout", "expect", "expect_methods", "returncode", "screen", "stdin"),
+    *("samples", "max_memory", "max_processes", "max_file_size"),
+}
+"""The fence options that change a block's runs (its cache key); ``claim``, ``mask`` or ``source``
+only change how the runs are judged or shown, so two blocks differing in them share their runs."""
 DEFAULT_SAMPLES = 20
 """mkdocs.yml's ``samples`` (``LESSONKIT_SAMPLES``, default 20)."""
 
@@ -45,9 +51,7 @@ def site_examples(root: Path, samples: int) -> dict[tuple[str, str], tuple[str, 
             if not snippet.is_file():
                 continue
             digest = code_digest(snippet.read_text(encoding="utf-8"))
-            options = tuple(
-                sorted((k, v) for k, v in fence.options.items() if k not in {"source", "id", "title"})
-            )
+            options = tuple(sorted((k, v) for k, v in fence.options.items() if k in RUN_OPTIONS))
             methods = fence.options.get("start_methods", " ".join(m.value for m in StartMethod)).split()
             runs = int(fence.options.get("samples", samples))
             for method in methods:
