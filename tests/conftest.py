@@ -8,6 +8,11 @@ path, and a contributor's ``mkdocs serve`` read those runs instead of making the
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,6 +40,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+@contextlib.contextmanager
+def shared_build(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[tuple[Path, bool]]:
+    """Yield where the session's build *name* goes, and whether it is still to be made.
+
+    With pytest-xdist the workers share one build: the first to get here builds it, holding a
+    lock, and the others wait and then read it; without xdist this is simply a folder. A build
+    that fails is not marked done, so every worker that needs it reports the failure.
+    """
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the session's folder, which every worker's own folder is in
+    folder = base / name
+    with (base / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = folder / "built"
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+        yield folder / "site", not done.exists()
+        done.touch()
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the real site once, strictly, with the checkout's cache, and return its directory.
@@ -42,17 +69,18 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Every example either runs now, 20 times under each start method, or was stored by an
     earlier build of the same code, options, Python and lessonkit (the cache's key).
     """
-    site = tmp_path_factory.mktemp("real-site") / "site"
-    result = mkdocs_build(ROOT, site, env={"LESSONKIT_CACHE_DIR": str(site_cache())})
-    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr}"
-    summaries = [line for line in result.stderr.splitlines() if "lessonkit: ran " in line]
-    assert len(summaries) == 1, summaries
-    summary = SUMMARY.search(summaries[0])
-    assert summary, summaries
-    ran, cached = int(summary["examples"]), int(summary["cached"])
-    assert ran + cached > 0, "the site has examples"
-    assert int(summary["runs"]) == 20 * ran, "20 samples of every example that ran"
-    assert "while rendering" not in result.stderr, "pre-execution missed a block the formatter ran"
+    with shared_build(tmp_path_factory, "real-site") as (site, to_build):
+        if to_build:
+            result = mkdocs_build(ROOT, site, env={"LESSONKIT_CACHE_DIR": str(site_cache())})
+            assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr}"
+            summaries = [line for line in result.stderr.splitlines() if "lessonkit: ran " in line]
+            assert len(summaries) == 1, summaries
+            summary = SUMMARY.search(summaries[0])
+            assert summary, summaries
+            ran, cached = int(summary["examples"]), int(summary["cached"])
+            assert ran + cached > 0, "the site has examples"
+            assert int(summary["runs"]) == 20 * ran, "20 samples of every example that ran"
+            assert "while rendering" not in result.stderr, "pre-execution missed a block the formatter ran"
     return site
 
 
@@ -60,22 +88,32 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def quick_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real site built without running anything (``LESSONKIT_EXEC=0``: a placeholder stands
     for each output): its pages, links and anchors, in seconds, for the fast loop."""
-    site = tmp_path_factory.mktemp("quick-site") / "site"
-    result = mkdocs_build(ROOT, site, env={"LESSONKIT_EXEC": "0", "LESSONKIT_CACHE_DIR": str(site_cache())})
-    assert result.returncode == 0, f"mkdocs build --strict with LESSONKIT_EXEC=0 failed:\n{result.stderr}"
+    with shared_build(tmp_path_factory, "quick-site") as (site, to_build):
+        if to_build:
+            env = {"LESSONKIT_EXEC": "0", "LESSONKIT_CACHE_DIR": str(site_cache())}
+            result = mkdocs_build(ROOT, site, env=env)
+            assert result.returncode == 0, (
+                f"mkdocs build --strict with LESSONKIT_EXEC=0 failed:\n{result.stderr}"
+            )
     return site
 
 
 @pytest.fixture(scope="session")
-def subpath_site(built_site: Path) -> Path:
+def subpath_site(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real site built again with ``SITE_URL=SUBPATH_URL``; return its directory.
 
     It reads the cache ``built_site`` filled, so nothing runs again: same outputs, other URLs.
     """
-    site = built_site.parent / "subpath-site"
-    result = mkdocs_build(ROOT, site, env={"LESSONKIT_CACHE_DIR": str(site_cache()), "SITE_URL": SUBPATH_URL})
-    assert result.returncode == 0, f"mkdocs build --strict with SITE_URL failed:\n{result.stderr}"
-    summaries = [SUMMARY.search(line) for line in result.stderr.splitlines() if "lessonkit: ran " in line]
-    assert len(summaries) == 1 and summaries[0], result.stderr
-    assert summaries[0]["examples"] == "0" and int(summaries[0]["cached"]) > 0, "every example was cached"
+    with shared_build(tmp_path_factory, "subpath-site") as (site, to_build):
+        if to_build:
+            env = {"LESSONKIT_CACHE_DIR": str(site_cache()), "SITE_URL": SUBPATH_URL}
+            result = mkdocs_build(ROOT, site, env=env)
+            assert result.returncode == 0, f"mkdocs build --strict with SITE_URL failed:\n{result.stderr}"
+            summaries = [
+                SUMMARY.search(line) for line in result.stderr.splitlines() if "lessonkit: ran " in line
+            ]
+            assert len(summaries) == 1 and summaries[0], result.stderr
+            assert summaries[0]["examples"] == "0" and int(summaries[0]["cached"]) > 0, (
+                "every example was cached"
+            )
     return site

@@ -37,8 +37,9 @@ def site_cache() -> Path:
 SUBPATH_URL = "https://example.github.io/mp-lessons/"
 """A SITE_URL with a path, as GitHub Pages gives a project site (the ``subpath_site`` fixture)."""
 
-SETTINGS = ("LESSONKIT_SAMPLES", "SITE_URL")
-"""Read by mkdocs.yml; the tests build with the values they pass, or the defaults."""
+SETTINGS = ("LESSONKIT_SAMPLES", "SITE_URL", "LESSONKIT_CACHE_DIR")
+"""Read by a build; the tests build with the values they pass, or the defaults (a project's own
+cache: a test's small site never shares, and so never prunes, the real site's cache)."""
 
 
 def _without_settings(environ: os._Environ[str] | dict[str, str]) -> dict[str, str]:
