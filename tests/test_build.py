@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 import textwrap
 import uuid
 from pathlib import Path
@@ -156,3 +160,58 @@ def test_front_matter_mkdocs_cannot_read_fails_the_build_with_page_and_line(tmp_
     assert result.returncode != 0, log[-3000:]
     assert "docs/broken.md:2: the front matter is not valid YAML: mapping values are not allowed here" in log
     assert "docs/broken.en.md:2:" in log, "every page's problem is reported at once"
+
+
+def fresh_jieba(destination: Path) -> Path:
+    """A copy of the installed jieba without its bytecode, as a fresh clone's first build meets it,
+    and a module of our own with an invalid escape; return the folder to put on PYTHONPATH."""
+    import jieba
+
+    shutil.copytree(
+        Path(jieba.__file__).parent, destination / "jieba", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (destination / "other_module.py").write_text('PATTERN = "\\d+"\n', encoding="utf-8")
+    return destination
+
+
+def test_jiebas_escape_warnings_are_quiet_and_every_other_warning_is_not(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(fresh_jieba(tmp_path)), "PYTHONDONTWRITEBYTECODE": "1"}
+
+    def warnings_of(code: str) -> str:
+        command = [sys.executable, "-W", "default", "-c", code]
+        return subprocess.run(command, env=env, capture_output=True, text=True, check=True).stderr
+
+    alone = warnings_of("import jieba, other_module")
+    assert "/jieba/__init__.py" in alone and "invalid escape sequence" in alone, (
+        "without lessonkit, jieba warns"
+    )
+    quiet = warnings_of("import lessonkit.site, jieba, other_module")
+    assert "/jieba/" not in quiet
+    assert "other_module.py" in quiet and "invalid escape sequence" in quiet, "other warnings still show"
+
+
+def test_the_first_build_prints_no_warning_of_jiebas_and_keeps_materials_notice(tmp_path: Path) -> None:
+    """``mkdocs build`` as a contributor types it, on a fresh clone (jieba not compiled yet):
+    mkdocs.yml lists i18n-404 first, so lessonkit is imported before the search plugin imports
+    jieba. Listed after search, the same build prints jieba's warnings."""
+    fresh = fresh_jieba(tmp_path / "fresh")
+    env = {**os.environ, "PYTHONPATH": str(fresh), "PYTHONDONTWRITEBYTECODE": "1", "LESSONKIT_EXEC": "0"}
+    env.pop("NO_MKDOCS_2_WARNING", None)
+    project = small_site(tmp_path / "project", HOME)
+
+    def build(site: str) -> str:
+        command = [str(Path(sys.executable).parent / "mkdocs"), "build", "--strict", "--site-dir", site]
+        done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stderr
+
+    first = build(str(tmp_path / "site"))
+    assert "invalid escape sequence" not in first and "/jieba/" not in first, first[-3000:]
+    assert "Material for MkDocs reaches end of life" in first, "Material's notice is for people: kept"
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    assert config.count("  - i18n-404\n") == 1
+    moved = config.replace("  - i18n-404\n", "")
+    moved = moved.replace("\nmarkdown_extensions:", "  - i18n-404\n\nmarkdown_extensions:")
+    (project / "mkdocs.yml").write_text(moved, encoding="utf-8")
+    later = build(str(tmp_path / "site-2"))
+    assert "invalid escape sequence" in later, "the check can fail: listed later, jieba warns"
