@@ -55,21 +55,28 @@ def project(tmp_path: Path) -> Path:
 
 
 class Serve:
-    """``mkdocs serve --dirty -v`` on *project*, strict as mkdocs.yml says."""
+    """``mkdocs serve --dirty -v`` on *project* (without ``--dirty`` if not *dirty*), strict as
+    mkdocs.yml says; *env* adds to its environment."""
 
-    def __init__(self, project: Path, log: Path) -> None:
+    def __init__(
+        self, project: Path, log: Path, *, dirty: bool = True, env: dict[str, str] | None = None
+    ) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.log = log
         with log.open("w") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "mkdocs", "serve", "--dirty", "-v", "-a", f"127.0.0.1:{self.port}"],
+                [
+                    *(sys.executable, "-m", "mkdocs", "serve", *(["--dirty"] if dirty else []), "-v"),
+                    *("-a", f"127.0.0.1:{self.port}"),
+                ],
                 cwd=project,
                 env={
                     **os.environ,
                     "NO_MKDOCS_2_WARNING": "1",
                     "LESSONKIT_CACHE_DIR": str(project / ".cache"),
+                    **(env or {}),
                 },
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -151,8 +158,51 @@ def test_dirty_serve_rebuilds_an_edited_page_alone_and_a_snippet_edit_everywhere
 
         body, log = serve.rebuild(edit_snippet, "/en/", "home, edited")
         assert "dirty build of every page" in log and "snippets/demo/index.py changed" in log, log
-        assert "home, edited" in (serve.get("/") or "")
+        # The Chinese page, built first, may show the block in progress: serve rebuilds when it ends.
+        serve.wait_for("/", "home, edited", done="Reloading browsers")
         assert "ERROR" not in log and "Aborted" not in log, log
+    finally:
+        serve.stop()
+
+
+GATED = """\
+import os
+import time
+
+while not os.path.exists({gate!r}):
+    time.sleep(0.05)
+{then}
+"""
+"""An example that waits for the test to create a file: its runs end when the test says so."""
+
+
+def test_serve_shows_pages_at_once_and_each_block_when_its_runs_end(project: Path, tmp_path: Path) -> None:
+    """``mkdocs serve`` does not wait for runs: a block shows that its runs are in progress, and
+    serve rebuilds when they end; a block whose runs fail then shows the failure, as the build
+    would. The examples wait for a file the test creates, so the order is certain. They run
+    without the sandbox here, so that they can see that file (the sandbox is tested elsewhere)."""
+    gate = tmp_path / "gate"
+    (project / "snippets/demo/index.py").write_text(GATED.format(gate=str(gate), then='print("home output")'))
+    (project / "snippets/demo/other.py").write_text(
+        GATED.format(gate=str(gate), then='raise ValueError("broken on purpose")')
+    )
+    serve = Serve(project, tmp_path / "serve.log", dirty=False, env={"LESSONKIT_ISOLATION": "off"})
+    try:
+        home = serve.wait_for("/", "lessonkit-pending", done="Serving on")
+        assert "home output" not in home
+        assert "运行中：已完成 0 / 3 次运行" in home, "the Chinese page says how many runs are done"
+        english = serve.get("/en/") or ""
+        assert "Running: 0 of 3 runs done" in english
+        assert "lessonkit-pending" in (serve.get("/other/") or "")
+        assert "serving 4 blocks as in progress" in serve.text()
+        start = len(serve.text())
+        gate.touch()
+        home = serve.wait_for("/", "home output", after=start)
+        assert "lessonkit-pending" not in home
+        other = serve.wait_for("/other/", "lessonkit-error", after=start)
+        assert "broken on purpose" in other and "lessonkit-pending" not in other
+        log = serve.text()[start:]
+        assert "docs/other.md" in log and "failed" in log and "ValueError: broken on purpose" in log, log
     finally:
         serve.stop()
 

@@ -392,6 +392,30 @@ class Executor:
             self.used.update(keys)
             return [self._memory[key] for key in keys], batch.total_runs
 
+    def progress(self, example: Example) -> tuple[int, int] | None:
+        """Return (runs done, runs in all) of *example* while any of its samples is still to come;
+        None once every sample is known (run, failed, or stored by an earlier build).
+
+        Never waits: ``mkdocs serve`` asks, to show a block as in progress instead of waiting.
+        """
+        done = total = 0
+        waiting = False
+        with self._lock:
+            for method in example.options.start_methods:
+                key = self.key(example, method)
+                running = self._running.get(key)
+                if running is not None:
+                    waiting = True
+                    done += running.total - running.remaining
+                    total += running.total
+                elif self._lookup(key) is not None:
+                    done += example.options.samples
+                    total += example.options.samples
+                else:  # not started: results() will start it
+                    waiting = True
+                    total += example.options.samples
+        return (done, total) if waiting else None
+
     def reset_used(self) -> None:
         """Start recording, afresh, which results a build hands out (and forget the keys computed)."""
         with self._lock:

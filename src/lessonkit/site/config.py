@@ -34,9 +34,10 @@ class LessonkitConfig(base.Config):
     cache_dir = c.Type(str, default=".cache/lessonkit")
     """Where finished runs are stored, relative to ``mkdocs.yml``; ``LESSONKIT_CACHE_DIR`` overrides it."""
 
-    isolation = c.Choice([i.value for i in Isolation], default=Isolation.AUTO.value)
+    isolation = c.Type((str, bool), default=Isolation.AUTO.value)
     """``auto``: sandbox examples where bubblewrap works, else run them directly and say so;
-    ``required``: sandbox or fail the build (CI); ``off``: never sandbox."""
+    ``required``: sandbox or fail the build (CI); ``off``: never sandbox. YAML reads a bare ``off``
+    (``isolation: off``, or ``off`` through ``!ENV``) as false, which means ``off`` too."""
 
     max_memory = c.Type((int, str), default="1GiB")
     """Memory all of one run's processes may use together, e.g. ``1GiB`` or ``512MiB``."""

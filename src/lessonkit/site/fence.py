@@ -40,7 +40,7 @@ from lessonkit.running.options import (
     parse_run_options,
 )
 from lessonkit.site.pages import SITE_OPTION, FenceSite
-from lessonkit.site.render import render_block, render_placeholder
+from lessonkit.site.render import render_block, render_pending, render_placeholder
 from lessonkit.site.render_cache import ID_PREFIX, RenderCache, RenderedBlock
 
 log = get_plugin_logger("lessonkit")
@@ -120,6 +120,10 @@ class FenceContext:
     """Where each block's finished HTML is kept between builds (None: rendered every time)."""
     page_url: Callable[[], str] = lambda: ""
     """The URL of the page being rendered (links in a block's HTML are relative to it)."""
+    wait: bool = True
+    """Wait for a block's runs; ``mkdocs serve`` does not: it shows the block as in progress."""
+    pending: dict[str, Example] = field(default_factory=dict)
+    """The blocks shown as in progress since the plugin last cleared this (token: example)."""
 
 
 def _tail(output: str) -> str:
@@ -241,18 +245,27 @@ def format_fence(*, context: FenceContext, **kwargs: Any) -> Any:
         context.rendered.add(key)
         if error is not None or options is None:
             return report(f"lessonkit: bad fence option at {site.describe()}: {error}")
-        return _format_runs(context, options, judging, site, kwargs)
+        return _format_runs(context, options, judging, site, kwargs, key)
     except ExecutionError as failure:
-        return report(str(failure))
+        return report(str(failure), stop=context.wait)
     except Exception as failure:  # anything else would make SuperFences drop the block unseen
         return report(
             f"lessonkit: could not render the block at {site.describe()}: {type(failure).__name__}: {failure}"
         )
 
 
-def report(message: str) -> str:
-    """Log *message* as a warning (fatal under ``--strict``) and return it as escaped HTML."""
-    log.warning(message.removeprefix("lessonkit: "))  # the plugin's logger adds "lessonkit: " itself
+def report(message: str, *, stop: bool = True) -> str:
+    """Log *message* as a warning (fatal under ``--strict``) and return it as escaped HTML.
+
+    Without *stop* (``mkdocs serve``, whose strict rebuild would otherwise abort and leave the
+    server stuck on the last pages), the same message is logged as information that says so,
+    and the page shows it in place of the block.
+    """
+    text = message.removeprefix("lessonkit: ")  # the plugin's logger adds "lessonkit: " itself
+    if stop:
+        log.warning(text)
+    else:
+        log.info(f"FAILED (shown in place; mkdocs build stops here): {text}")
     return f'<pre class="lessonkit-error"><code>{html.escape(message, quote=False)}</code></pre>'
 
 
@@ -275,12 +288,25 @@ def _record(
 
 
 def _format_runs(
-    context: FenceContext, options: RunOptions, judging: Judging, site: FenceSite, kwargs: dict[str, Any]
+    context: FenceContext,
+    options: RunOptions,
+    judging: Judging,
+    site: FenceSite,
+    kwargs: dict[str, Any],
+    key: str,
 ) -> Any:
     """Run the block (raising ``ExecutionError`` if it fails), then render it with its source."""
     language = context.language_for()
+    progress = None
+    if context.execute and not context.wait:
+        example = Example(code=kwargs["code"], options=options, filename=site.filename)
+        progress = context.executor.progress(example)
+        if progress is not None:
+            context.pending[key] = example
     if not context.execute:
         runs_html = render_placeholder(kwargs["code"], language=language)
+    elif progress is not None:
+        runs_html = render_pending(*progress, language=language)
     else:
         runs_html = _run_code(
             kwargs["code"], context=context, options=options, judging=judging, site=site, md=kwargs["md"]

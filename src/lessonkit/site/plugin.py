@@ -13,6 +13,7 @@ in every language, with each start method's outcomes and their counts.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import importlib.metadata
@@ -20,6 +21,7 @@ import json
 import logging
 import os
 import platform
+import threading
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -87,6 +89,9 @@ ASSETS_DIR = "assets/lessonkit"
 
 LESSONKIT_VERSION = importlib.metadata.version("lessonkit")
 
+REBUILD_EVERY = 5.0
+"""Under mkdocs serve, the fewest seconds between two rebuilds asked for as results arrive."""
+
 OUTCOMES_FILE = "outcomes.json"
 """Written at the site root: every block's outcomes, the data behind the counts on the pages."""
 
@@ -146,6 +151,11 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self._rendered_urls: set[str] = set()
         self.search_cache: SearchCache | None = None
         """The search entries of pages, kept across the languages' nested builds (``search_cache``)."""
+        self._shown_pending: dict[str, tuple[str, Example]] = {}
+        """The blocks the last build showed as in progress (``mkdocs serve``): token: (page, example)."""
+        self._progress_folder: Path | None = None
+        """Where ``mkdocs serve`` is told that runs ended (a watched folder), once on_serve has run."""
+        self._watcher: threading.Thread | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Remember the command; also makes ``mkdocs serve`` keep this instance, and its results.
@@ -188,7 +198,14 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             )
         except ValueError as error:
             raise PluginError(f"lessonkit: bad plugin option in mkdocs.yml: {error}") from None
-        isolation = Isolation(self.config.isolation)
+        chosen = "off" if self.config.isolation is False else self.config.isolation
+        try:
+            isolation = Isolation(chosen)
+        except ValueError:
+            choices = ", ".join(i.value for i in Isolation)
+            raise PluginError(
+                f"lessonkit: 'isolation' is {chosen!r} in mkdocs.yml; it must be one of {choices}"
+            ) from None
         trace = _flag("LESSONKIT_TRACE", True)
         cache_dir = Path(os.environ.get("LESSONKIT_CACHE_DIR") or self.root / self.config.cache_dir)
         executor = self.executor
@@ -241,6 +258,8 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self.context.executor = self.executor
         self.context.defaults = self.defaults
         self.context.execute = self.execute
+        # mkdocs serve shows pages at once, each block in progress until its runs end; a build waits.
+        self.context.wait = self.command != "serve"
         self.context.page_url = lambda: self.page.url if self.page is not None else ""
         site_config = hashlib.sha256(Path(config.config_file_path).read_bytes()).hexdigest()
         self.context.render_cache = RenderCache.kept(
@@ -283,6 +302,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             return files
         self.sites = {}
         self.context.rendered.clear()
+        self.context.pending = {}
         self._rendered_pages = set()
         self._rendered_urls = set()
         started = time.monotonic()
@@ -308,7 +328,10 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         if not self.execute:
             log.info(f"{found}; LESSONKIT_EXEC=0: pages render with a placeholder instead of running them")
             return files
-        self.executor.drop_failures()  # a failure from the previous build gets another run
+        if self.context.wait:  # a failure from the previous build gets another run
+            self.executor.drop_failures()
+        # Under mkdocs serve, whose own signal rebuilds the site as runs end, a failure stays until
+        # its example changes (a new key): running it again would show it in progress, rebuild, fail...
         self.executor.reset_used()
         self.batch_keys = {
             self.executor.key(example, m) for example in self.examples for m in example.options.start_methods
@@ -361,6 +384,8 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         """Let a dirty build render only the changed pages if their prose is all that changed;
         otherwise empty the site directory, so that it renders every page."""
         why = self._snapshot.why_full(self._last)
+        if not why and self._shown_pending:
+            why = f"{len(self._shown_pending)} blocks were shown in progress by the last build"
         if why:
             log.info(f"dirty build of every page ({why})")
             clean_directory(config.site_dir)
@@ -519,7 +544,17 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         lost = discovered - rendered
         if missed or lost:
             self._fail_mismatch(missed, lost)
-        if self.batch is not None:
+        self._shown_pending = {
+            token: (self._site(token).page, example) for token, example in self.context.pending.items()
+        }
+        if self._shown_pending:
+            # mkdocs serve: the runs go on; a rebuild when they end shows them (_watch_runs).
+            log.info(
+                f"serving {len(self._shown_pending)} blocks as in progress while their runs go on; "
+                "the pages reload as results arrive"
+            )
+            self._watch_runs()
+        elif self.batch is not None:
             summary = self._finish_runs()
             self.batch = None
             log.info(summary.line())
@@ -552,6 +587,58 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         removed = search.prune("exec" if self.execute else "no-exec")
         if removed:
             log.info(f"pruned {removed} pages' search entries that no page uses any more")
+
+    def _may_wait(self) -> bool:
+        """Whether this build may wait for its runs: always, but under mkdocs serve while some go on."""
+        if self.context.wait or self.batch is None:
+            return True
+        return all(future.done() for future in self.batch.futures)
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        """Watch a folder of lessonkit's: a file written there when runs end makes serve rebuild."""
+        if self.executor is not None and self.executor.cache is not None:
+            folder = self.executor.cache.root / "serve"
+            folder.mkdir(parents=True, exist_ok=True)
+            self._progress_folder = folder
+            server.watch(str(folder))
+        return server
+
+    def _watch_runs(self) -> None:
+        """Start, if none is running, a thread that asks serve for a rebuild as results arrive:
+        when every block of one more page has its runs (at most every REBUILD_EVERY seconds),
+        and when the last run ends."""
+        if self._watcher is not None and self._watcher.is_alive():
+            return
+        self._watcher = threading.Thread(target=self._signal_results, name="lessonkit-serve", daemon=True)
+        self._watcher.start()
+
+    def _signal_results(self) -> None:
+        # serve calls on_serve, which says where to signal, after its first build: wait for it.
+        deadline = time.monotonic() + 300
+        while self._progress_folder is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        signalled: set[str] | None = None  # the pages still waiting when last signalled
+        last = 0.0
+        while True:
+            pending = self._shown_pending
+            still = {token for token, (_, example) in pending.items() if self.executor.progress(example)}
+            pages = {pending[token][0] for token in still}
+            if not still:
+                self._request_rebuild(len(pending), len(pending))
+                return
+            if signalled is None:
+                signalled = pages
+            elif pages < signalled and time.monotonic() - last >= REBUILD_EVERY:
+                self._request_rebuild(len(pending) - len(still), len(pending))
+                signalled, last = pages, time.monotonic()
+            time.sleep(0.5)
+
+    def _request_rebuild(self, done: int, total: int) -> None:
+        """Write the watched progress file: mkdocs serve rebuilds, and the open pages reload."""
+        if self._progress_folder is None:  # not under mkdocs serve's watcher (a test's build)
+            return
+        with contextlib.suppress(OSError):
+            (self._progress_folder / "progress").write_text(f"{done} of {total} blocks\n", encoding="utf-8")
 
     def _finish_runs(self) -> RunSummary:
         """Wait for every run of this build; note what the execution phase did in the outcomes."""
@@ -709,7 +796,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         if page.content is None or not any(slot(marker) in page.content for marker in MARKERS):
             return context
         report = self.context.outcomes
-        if self.batch is not None and report is not None and report.execution is None:
+        if self.batch is not None and report is not None and report.execution is None and self._may_wait():
             self._finish_runs()  # the other language's blocks may still be running
         language = self._language()
         blocks: dict[str, list[BlockOutcomes]] = {}

@@ -275,6 +275,18 @@ PLACEHOLDER = {
 }
 
 
+PENDING = {
+    "zh": "运行中：已完成 {done} / {total} 次运行。结果到齐后，这一页会自动刷新。",
+    "en": "Running: {done} of {total} runs done. This page reloads by itself when the results are in.",
+}
+
+
+def render_pending(done: int, total: int, *, language: str) -> str:
+    """Return the stand-in for a block whose runs are still going (``mkdocs serve`` only)."""
+    text = PENDING[language].format(done=done, total=total)
+    return f'<p class="lessonkit-placeholder lessonkit-pending">{html.escape(text)}</p>\n'
+
+
 def render_placeholder(code: str, *, language: str) -> str:
     """Return the visible stand-in for an output when examples are not run."""
     del code
