@@ -7,24 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from programs import JOINED
 from support import ROOT
 
 pytestmark = pytest.mark.slow  # runs programs or builds sites
-
-JOINED = """\
-from multiprocessing import Process
-
-
-def child():
-    print("the child is running")
-
-
-if __name__ == "__main__":
-    p = Process(target=child)
-    p.start()
-    p.join()
-    print("main")
-"""
 
 DAEMON_STOPPED = """\
 import time
@@ -58,7 +44,7 @@ def test_run_prints_each_start_methods_output(tmp_path: Path) -> None:
     result = lessonkit("run", "joined.py", "-m", "fork", "-m", "spawn", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "==> fork (exit 0" in result.stdout and "==> spawn (exit 0" in result.stdout
-    assert result.stdout.count("the child is running") == 2
+    assert result.stdout.count("the child's line") == 2
     assert "running joined.py under fork, spawn" in result.stderr
     assert "peak" in result.stdout
 

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from programs import JOINED
 
 from lessonkit.results.trace import build_trace
 from lessonkit.running.executor import run_key
@@ -154,21 +155,6 @@ def test_tracing_changes_no_traceback_under_other_pythons(version: str) -> None:
 
 SAMPLES_EACH_WAY = 3
 
-JOINED = """\
-from multiprocessing import Process
-
-
-def child():
-    print("the child's line")
-
-
-if __name__ == "__main__":
-    p = Process(target=child)
-    p.start()
-    p.join()
-    print("the main line")
-"""
-"""No race: one possible output."""
 
 DAEMON_STOPPED = """\
 import time
