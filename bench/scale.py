@@ -133,8 +133,10 @@ def make_example(lesson: int, number: int, rng: random.Random) -> Example:
             "    time.sleep(seconds)\n"
             '    print(f"{name} slept {seconds} s")\n\n\n'
             'if __name__ == "__main__":\n'
-            f'    children = [Process(target=work, args=(f"{label} child {{i}}", {seconds})) '
-            f"for i in range({children})]\n"
+            "    children = [\n"
+            f'        Process(target=work, args=(f"{label} child {{i}}", {seconds}))\n'
+            f"        for i in range({children})\n"
+            "    ]\n"
             "    for child in children:\n"
             "        child.start()\n"
             "    for child in children:\n"
