@@ -32,12 +32,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
       real-site build, lives in ``tests/browser``, or its module says so. ``-m "not slow"``
       is the fast loop for content: snippets, parity and links, without running an example.
     """
+    builds: set[Path] = set()
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if fixtures & REAL_SITE:
             item.add_marker(pytest.mark.content)
         if fixtures & (REAL_SITE - {"quick_site"}) or "browser" in item.path.parts:
             item.add_marker(pytest.mark.slow)
+        if fixtures & {"built_site", "subpath_site"}:
+            builds.add(item.path)
+    # The order files are handed to pytest-xdist's workers in: one file that needs the real site
+    # first (its worker builds it, a minute or more of runs), then the files that do not (the other
+    # worker gets on with them meanwhile), then the rest of the files that read the real site.
+    first = min(builds, default=None)
+    items.sort(key=lambda item: 0 if item.path == first else 2 if item.path in builds else 1)
 
 
 @contextlib.contextmanager
