@@ -111,13 +111,16 @@ class Serve:
         return body, self.text()[start:]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+        """Ctrl-C, as a contributor stops it; SIGTERM if SIGINT is ignored (a process started in
+        the background by a non-interactive shell, as under some CI runners, ignores it)."""
+        for stop, grace in ((signal.SIGINT, 5), (signal.SIGTERM, 10), (signal.SIGKILL, 30)):
+            if self.process.poll() is not None:
+                return
+            self.process.send_signal(stop)
             try:
-                self.process.wait(timeout=30)
+                self.process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                continue
 
 
 def test_dirty_serve_rebuilds_an_edited_page_alone_and_a_snippet_edit_everywhere(
