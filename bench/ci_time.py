@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import re
 import subprocess
 import sys
@@ -27,32 +26,16 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scale import SEED, lesson_pages, make_example
+from scale import add_lessons
 
 ROOT = Path(__file__).resolve().parent.parent
 PHASE = re.compile(r"^ci: phase done in (?P<seconds>\d+) s: (?P<name>.*)$")
 DURATION = re.compile(r"^(?P<seconds>\d+\.\d+)s (?P<when>call|setup|teardown)\s+(?P<test>\S+)")
 
 
-def add_lessons(clone: Path, lessons: int, examples: int) -> None:
-    """Add *lessons* synthetic lessons of *examples* examples each to the clone, and commit them."""
-    rng = random.Random(SEED)
-    config_file = clone / "mkdocs.yml"
-    config = config_file.read_text(encoding="utf-8")
-    nav = re.search(r"^nav:\n(?:  - .*\n)+", config, re.MULTILINE)
-    assert nav, "ci_time.py expects mkdocs.yml's nav as a plain list of pages"
-    added = ""
-    for lesson in range(1, lessons + 1):
-        slug = f"lesson{lesson:02d}"
-        written = [make_example(lesson, number, rng) for number in range(1, examples + 1)]
-        (clone / "snippets" / slug).mkdir(parents=True)
-        for example in written:
-            (clone / "snippets" / slug / example.name).write_text(example.code, encoding="utf-8")
-        zh, en = lesson_pages(lesson, written)
-        (clone / "docs" / f"{slug}.md").write_text(zh, encoding="utf-8")
-        (clone / "docs" / f"{slug}.en.md").write_text(en, encoding="utf-8")
-        added += f"  - {slug}.md\n"
-    config_file.write_text(config[: nav.end()] + added + config[nav.end() :], encoding="utf-8")
+def commit_lessons(clone: Path, lessons: int, examples: int) -> None:
+    """Add *lessons* synthetic lessons (bench/scale.py's) to the clone, and commit them."""
+    add_lessons(clone, lessons, examples)
     subprocess.run(["git", "add", "-A"], cwd=clone, check=True)
     message = f"{lessons} synthetic lessons (bench/ci_time.py)"
     subprocess.run(["git", "commit", "-qm", message], cwd=clone, check=True)
@@ -90,7 +73,7 @@ def main() -> int:
             parser.error(f"{clone} exists: give a new directory")
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
         if args.lessons:
-            add_lessons(clone, args.lessons, args.examples)
+            commit_lessons(clone, args.lessons, args.examples)
             print(f"added {args.lessons} synthetic lessons of {args.examples} examples", file=sys.stderr)
         env = {**os.environ, "PYTEST_ADDOPTS": "--durations=15"}
         env.pop("PYTHONUNBUFFERED", None)  # CI's shell does not set it

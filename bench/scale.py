@@ -212,9 +212,8 @@ def lesson_pages(lesson: int, examples: list[Example]) -> tuple[str, str]:
     return "\n".join(zh) + "\n", "\n".join(en) + "\n"
 
 
-def make_project(destination: Path, lessons: int, examples: int, samples: int, jobs: int | None) -> Path:
-    """Copy the project into *destination* and add the synthetic lessons; return it."""
-    project = copy_project(destination, samples=samples)
+def add_lessons(project: Path, lessons: int, examples: int) -> None:
+    """Write *lessons* synthetic lessons of *examples* examples each into *project*, in its nav."""
     rng = random.Random(SEED)
     for lesson in range(1, lessons + 1):
         slug = f"lesson{lesson:02d}"
@@ -231,11 +230,20 @@ def make_project(destination: Path, lessons: int, examples: int, samples: int, j
     nav = re.search(r"^nav:\n(?:  - .*\n)+", config, re.MULTILINE)
     assert nav, "bench/scale.py expects mkdocs.yml's nav as a plain list of pages"
     added = "".join(f"  - lesson{lesson:02d}.md\n" for lesson in range(1, lessons + 1))
-    config = config[: nav.end()] + added + config[nav.end() :]
+    config_file.write_text(config[: nav.end()] + added + config[nav.end() :], encoding="utf-8")
+
+
+def make_project(destination: Path, lessons: int, examples: int, samples: int, jobs: int | None) -> Path:
+    """Copy the project into *destination* and add the synthetic lessons; return it."""
+    project = copy_project(destination, samples=samples)
+    add_lessons(project, lessons, examples)
     if jobs is not None:
-        config, count = re.subn(r"^(\s+jobs:) \d+", rf"\g<1> {jobs}", config, flags=re.MULTILINE)
+        config_file = project / "mkdocs.yml"
+        config, count = re.subn(
+            r"^(\s+jobs:) \d+", rf"\g<1> {jobs}", config_file.read_text(encoding="utf-8"), flags=re.MULTILINE
+        )
         assert count == 1, "bench/scale.py expects one 'jobs: N' line in mkdocs.yml"
-    config_file.write_text(config, encoding="utf-8")
+        config_file.write_text(config, encoding="utf-8")
     return project
 
 

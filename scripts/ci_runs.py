@@ -23,43 +23,42 @@ from collections import Counter
 from pathlib import Path
 
 from lessonkit.running.ledger import code_digest, read_ledger
-from lessonkit.running.start_method import StartMethod
+from lessonkit.running.options import RunDefaults, RunOptions, parse_run_options
+from lessonkit.running.start_method import DEFAULT_START_METHODS
 from lessonkit.site.pages import find_exec_fences
 
 ROOT = Path(__file__).resolve().parent.parent
-RUN_OPTIONS = {
-    *("start_methods", "timeout", "expect", "expect_methods", "returncode", "screen", "stdin"),
-    *("samples", "max_memory", "max_processes", "max_file_size"),
-}
-"""The fence options that change a block's runs (its cache key); ``claim``, ``mask`` or ``source``
-only change how the runs are judged or shown, so two blocks differing in them share their runs."""
 DEFAULT_SAMPLES = 20
 """mkdocs.yml's ``samples`` (``LESSONKIT_SAMPLES``, default 20)."""
 
 
 def site_examples(root: Path, samples: int) -> dict[tuple[str, str], tuple[str, int]]:
     """Map (code digest, start method) of each of the site's examples to its snippet and the runs
-    one build makes of it (blocks with the same code and options share their runs)."""
+    one build makes of it.
+
+    A fence's options are read as the build reads them (``parse_run_options``, with the plugin's
+    defaults), so blocks that differ only in how their runs are judged or shown (``claim``,
+    ``source``), such as one snippet on both languages' pages, share their runs, as they share
+    their cache key.
+    """
+    defaults = RunDefaults(start_methods=DEFAULT_START_METHODS, timeout=30, samples=samples)
     allowed: dict[tuple[str, str], tuple[str, int]] = {}
-    seen: set[tuple[str, str, tuple[tuple[str, str], ...]]] = set()
+    seen: set[tuple[str, RunOptions]] = set()
     for page in sorted((root / "docs").rglob("*.md")):
         relative = page.relative_to(root / "docs").as_posix()
         for fence in find_exec_fences(page.read_text(encoding="utf-8"), relative):
-            if fence.include is None:
-                continue
-            snippet = root / "snippets" / fence.include
-            if not snippet.is_file():
+            snippet = root / "snippets" / fence.include if fence.include else None
+            if snippet is None or not snippet.is_file():
                 continue
             digest = code_digest(snippet.read_text(encoding="utf-8"))
-            options = tuple(sorted((k, v) for k, v in fence.options.items() if k in RUN_OPTIONS))
-            methods = fence.options.get("start_methods", " ".join(m.value for m in StartMethod)).split()
-            runs = int(fence.options.get("samples", samples))
-            for method in methods:
-                if (digest, method, options) in seen:
-                    continue  # the same block on another language's page: one cache key
-                seen.add((digest, method, options))
-                name, before = allowed.get((digest, method), (f"snippets/{fence.include}", 0))
-                allowed[(digest, method)] = (name, before + runs)
+            returncode = int(fence.options.get("returncode", 0))
+            options = parse_run_options(fence.options, returncode=returncode, defaults=defaults)
+            if (digest, options) in seen:
+                continue
+            seen.add((digest, options))
+            for method in options.start_methods:
+                name, before = allowed.get((digest, method.value), (f"snippets/{fence.include}", 0))
+                allowed[(digest, method.value)] = (name, before + options.samples)
     return allowed
 
 

@@ -122,8 +122,8 @@ class FenceContext:
     """The URL of the page being rendered (links in a block's HTML are relative to it)."""
     wait: bool = True
     """Wait for a block's runs; ``mkdocs serve`` does not: it shows the block as in progress."""
-    pending: dict[str, Example] = field(default_factory=dict)
-    """The blocks shown as in progress since the plugin last cleared this (token: example)."""
+    pending: dict[str, tuple[str, Example]] = field(default_factory=dict)
+    """The blocks shown as in progress since the plugin last cleared this (token: (page, example))."""
 
 
 def _tail(output: str) -> str:
@@ -302,7 +302,7 @@ def _format_runs(
         example = Example(code=kwargs["code"], options=options, filename=site.filename)
         progress = context.executor.progress(example)
         if progress is not None:
-            context.pending[key] = example
+            context.pending[key] = (site.page, example)
     if not context.execute:
         runs_html = render_placeholder(kwargs["code"], language=language)
     elif progress is not None:

@@ -13,7 +13,6 @@ in every language, with each start method's outcomes and their counts.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import importlib.metadata
@@ -21,7 +20,6 @@ import json
 import logging
 import os
 import platform
-import threading
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -79,6 +77,7 @@ from lessonkit.site.report import (
 )
 from lessonkit.site.search_cache import FOLDER as SEARCH_FOLDER
 from lessonkit.site.search_cache import SearchCache, search_indexes
+from lessonkit.site.serve_progress import RebuildSignal
 
 log = get_plugin_logger(__name__)
 
@@ -151,11 +150,8 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         self._rendered_urls: set[str] = set()
         self.search_cache: SearchCache | None = None
         """The search entries of pages, kept across the languages' nested builds (``search_cache``)."""
-        self._shown_pending: dict[str, tuple[str, Example]] = {}
-        """The blocks the last build showed as in progress (``mkdocs serve``): token: (page, example)."""
-        self._progress_folder: Path | None = None
-        """Where ``mkdocs serve`` is told that runs ended (a watched folder), once on_serve has run."""
-        self._watcher: threading.Thread | None = None
+        self.rebuild_signal = RebuildSignal(every=REBUILD_EVERY)
+        """Under ``mkdocs serve``: follows the blocks the last build showed in progress."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Remember the command; also makes ``mkdocs serve`` keep this instance, and its results.
@@ -384,8 +380,8 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         """Let a dirty build render only the changed pages if their prose is all that changed;
         otherwise empty the site directory, so that it renders every page."""
         why = self._snapshot.why_full(self._last)
-        if not why and self._shown_pending:
-            why = f"{len(self._shown_pending)} blocks were shown in progress by the last build"
+        if not why and self.rebuild_signal.pending:
+            why = f"{len(self.rebuild_signal.pending)} blocks were shown in progress by the last build"
         if why:
             log.info(f"dirty build of every page ({why})")
             clean_directory(config.site_dir)
@@ -544,16 +540,13 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         lost = discovered - rendered
         if missed or lost:
             self._fail_mismatch(missed, lost)
-        self._shown_pending = {
-            token: (self._site(token).page, example) for token, example in self.context.pending.items()
-        }
-        if self._shown_pending:
-            # mkdocs serve: the runs go on; a rebuild when they end shows them (_watch_runs).
+        shown = dict(self.context.pending)
+        self.rebuild_signal.watch(shown, self.executor)
+        if shown:  # mkdocs serve: the runs go on; a rebuild as they end shows them
             log.info(
-                f"serving {len(self._shown_pending)} blocks as in progress while their runs go on; "
+                f"serving {len(shown)} blocks as in progress while their runs go on; "
                 "the pages reload as results arrive"
             )
-            self._watch_runs()
         elif self.batch is not None:
             summary = self._finish_runs()
             self.batch = None
@@ -595,50 +588,13 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         return all(future.done() for future in self.batch.futures)
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
-        """Watch a folder of lessonkit's: a file written there when runs end makes serve rebuild."""
+        """Watch a folder of lessonkit's: a file written there as runs end makes serve rebuild."""
         if self.executor is not None and self.executor.cache is not None:
             folder = self.executor.cache.root / "serve"
             folder.mkdir(parents=True, exist_ok=True)
-            self._progress_folder = folder
             server.watch(str(folder))
+            self.rebuild_signal.folder = folder
         return server
-
-    def _watch_runs(self) -> None:
-        """Start, if none is running, a thread that asks serve for a rebuild as results arrive:
-        when every block of one more page has its runs (at most every REBUILD_EVERY seconds),
-        and when the last run ends."""
-        if self._watcher is not None and self._watcher.is_alive():
-            return
-        self._watcher = threading.Thread(target=self._signal_results, name="lessonkit-serve", daemon=True)
-        self._watcher.start()
-
-    def _signal_results(self) -> None:
-        # serve calls on_serve, which says where to signal, after its first build: wait for it.
-        deadline = time.monotonic() + 300
-        while self._progress_folder is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-        signalled: set[str] | None = None  # the pages still waiting when last signalled
-        last = 0.0
-        while True:
-            pending = self._shown_pending
-            still = {token for token, (_, example) in pending.items() if self.executor.progress(example)}
-            pages = {pending[token][0] for token in still}
-            if not still:
-                self._request_rebuild(len(pending), len(pending))
-                return
-            if signalled is None:
-                signalled = pages
-            elif pages < signalled and time.monotonic() - last >= REBUILD_EVERY:
-                self._request_rebuild(len(pending) - len(still), len(pending))
-                signalled, last = pages, time.monotonic()
-            time.sleep(0.5)
-
-    def _request_rebuild(self, done: int, total: int) -> None:
-        """Write the watched progress file: mkdocs serve rebuilds, and the open pages reload."""
-        if self._progress_folder is None:  # not under mkdocs serve's watcher (a test's build)
-            return
-        with contextlib.suppress(OSError):
-            (self._progress_folder / "progress").write_text(f"{done} of {total} blocks\n", encoding="utf-8")
 
     def _finish_runs(self) -> RunSummary:
         """Wait for every run of this build; note what the execution phase did in the outcomes."""
