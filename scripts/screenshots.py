@@ -1,5 +1,8 @@
 """Save a screenshot of every page: light and dark, Chinese and English, desktop and phone.
 
+The pages are found in the built site (``lessonkit.site.built_pages``), not-found pages included,
+so a page added tomorrow is in the pictures too.
+
 Run from the repository root, after ``apt-get install chromium fonts-noto-cjk`` (without the
 CJK fonts every Chinese character is a box)::
 
@@ -20,11 +23,11 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from lessonkit.site.built_pages import built_pages
 from lessonkit.site.site_server import serve_site
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-PAGES = {"zh-home": "/", "zh-daemon": "/daemon/", "en-home": "/en/", "en-daemon": "/en/daemon/"}
 DEVICES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
@@ -39,6 +42,10 @@ def build_site(site_dir: Path) -> None:
 def take_screenshots(site_dir: Path, output: Path) -> list[Path]:
     """Write one full-page PNG per page, scheme and device; return their paths."""
     output.mkdir(parents=True, exist_ok=True)
+    pages = {
+        page.path.strip("/").removesuffix(".html").replace("/", "-") or "index": page.path
+        for page in built_pages(site_dir)
+    }
     written = []
     with serve_site(site_dir) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -51,7 +58,7 @@ def take_screenshots(site_dir: Path, output: Path) -> list[Path]:
                     viewport=viewport, color_scheme=scheme, device_scale_factor=1, is_mobile=device == "phone"
                 )
                 page = context.new_page()
-                for name, path in PAGES.items():
+                for name, path in pages.items():
                     page.goto(base + path)
                     page.wait_for_load_state("networkidle")
                     for answer in page.locator("details.success").all():
