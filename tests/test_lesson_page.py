@@ -7,8 +7,10 @@ blocks are looked up by snippet, so adding an example never means editing these 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 from support import ROOT, by_snippet, executed_blocks
 from test_build import METHODS, runs_on
@@ -70,10 +72,38 @@ def test_each_output_names_its_provenance(built_site: Path, language: str) -> No
     assert all("CPython" in c.get_text() and word in c.get_text() for c in captions)
 
 
-def test_home_pages_link_to_the_lesson(built_site: Path) -> None:
+def course() -> list[str]:
+    """The lessons, in the order of ``nav`` in mkdocs.yml (the home page comes first)."""
+    nav = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.BaseLoader)["nav"]
+    return [page.removesuffix(".md") for page in nav if page != "index.md"]
+
+
+def test_home_pages_list_the_course_in_order_with_a_line_each(built_site: Path) -> None:
+    lessons = course()
     for home in ("index.html", "en/index.html"):
-        links = [
-            a["href"]
-            for a in BeautifulSoup((built_site / home).read_text(), "html.parser").select("article a")
-        ]
-        assert any(href.rstrip("/").endswith("daemon") for href in links), links
+        page = BeautifulSoup((built_site / home).read_text(encoding="utf-8"), "html.parser")
+        items = page.select("#lessons + ol > li")
+        assert [li.a["href"].rstrip("/") for li in items] == lessons
+        for li in items:
+            line = li.get_text().split("：" if home == "index.html" else ": ", 1)
+            assert len(line) == 2 and len(line[1].strip()) > 10, (
+                f"{home}: {li.get_text()} says what it teaches"
+            )
+
+
+def test_every_lesson_links_the_previous_and_the_next(built_site: Path) -> None:
+    pages = ["", *course()]  # the home page, then the lessons
+    for prefix in ("", "en/"):
+        for number, slug in enumerate(pages[1:], start=1):
+            here = f"/{prefix}{slug}/"
+            html = (built_site / prefix / slug / "index.html").read_text(encoding="utf-8")
+            footer = BeautifulSoup(html, "html.parser").select_one("footer .md-footer__inner")
+            links = {
+                kind: urljoin(here, a["href"])
+                for kind in ("prev", "next")
+                if (a := footer.select_one(f"a.md-footer__link--{kind}")) is not None
+            }
+            before = pages[number - 1]
+            assert links.get("prev") == f"/{prefix}{before}/".replace("//", "/"), (here, links)
+            after = pages[number + 1] if number + 1 < len(pages) else None
+            assert links.get("next") == (f"/{prefix}{after}/" if after else None), (here, links)
