@@ -295,6 +295,28 @@ def test_a_manager_s_server_is_a_helper_not_a_child(method: StartMethod) -> None
         assert roles["forkserver"] == "helper"
 
 
+def test_a_stuck_run_s_trace_says_it_was_stopped_not_that_it_exited() -> None:
+    from test_runner_features import DEADLOCK
+
+    from lessonkit.results.trace import describe_events
+
+    result = run_example(
+        DEADLOCK,
+        start_method=StartMethod.SPAWN,
+        timeout=30,
+        filename="deadlock.py",
+        trace=True,
+        stuck_after=1,
+    )
+    assert result.stuck and result.returncode is None
+    trace = build_trace(result.trace, result.returncode, result.output, stopped=True)
+    [end] = [e for e in trace["events"] if e["kind"] == "exit" and e["process"] == "MainProcess"]
+    assert end["stopped"] and end["exitcode"] is None
+    assert printed_by(trace, "taking it again") == ["Process-1"]
+    assert any("MainProcess never ends: the run is stopped" in s for s in describe_events(trace, "en"))
+    assert not any("exits with code None" in sentence for sentence in describe_events(trace, "en"))
+
+
 def test_a_forged_trace_line_is_skipped() -> None:
     code = (
         "import os\n\n"

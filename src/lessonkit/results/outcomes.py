@@ -267,7 +267,9 @@ def judge_results(
     shown = results[outcomes.shown.runs[0] - 1]
     return replace(
         outcomes,
-        trace=build_trace(shown.trace, shown.returncode, shown.output),
+        trace=build_trace(
+            shown.trace, shown.returncode, shown.output, stopped=shown.timed_out or shown.stuck > 0
+        ),
         median_seconds=round(statistics.median(result.duration for result in results), 3),
         peak_processes=max(result.peak_processes for result in results),
         peak_memory=max(result.peak_memory for result in results),

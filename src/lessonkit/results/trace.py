@@ -30,7 +30,11 @@ MAIN = "MainProcess"
 
 
 def build_trace(
-    events: Sequence[dict[str, Any]], returncode: int | None, output: str | None = None
+    events: Sequence[dict[str, Any]],
+    returncode: int | None,
+    output: str | None = None,
+    *,
+    stopped: bool = False,
 ) -> dict[str, Any] | None:
     """Return the trace of one run, or None when it recorded nothing (tracing was off).
 
@@ -42,6 +46,8 @@ def build_trace(
             recorded write it matches (``null`` for a line no traced write explains, such
             as one a C extension wrote), and recorded lines that never reached the output
             (the process was killed first) are dropped.
+        stopped: The run never ended: it was stopped (stuck, or at its timeout), so the main
+            process's last event says so instead of an exit code.
     """
     ordered = sorted(events, key=lambda event: event["t"])
     main_pid = next((e["pid"] for e in ordered if e["kind"] == "process" and e.get("role") == "main"), None)
@@ -51,7 +57,7 @@ def build_trace(
     builder = _TraceBuilder(main_pid=main_pid, start=start)
     for event in ordered:
         builder.add(event)
-    trace = builder.finish(returncode)
+    trace = builder.finish(returncode, stopped=stopped)
     if output is not None:
         trace["events"] = _aligned(trace["events"], output)
     for event in trace["events"]:  # ordered by nanoseconds: two events 0.1 ms apart keep their order
@@ -186,7 +192,7 @@ class _TraceBuilder:
         record["exitcode"] = exitcode
         self._event(t, child, "exit", exitcode=exitcode)
 
-    def finish(self, returncode: int | None) -> dict[str, Any]:
+    def finish(self, returncode: int | None, *, stopped: bool = False) -> dict[str, Any]:
         for pid in {owner for owner, _ in self.lines}:
             name = self._name(pid)
             if (self.processes[name]["exitcode"] or 0) >= 0:
@@ -194,7 +200,10 @@ class _TraceBuilder:
             # A process killed by a signal never flushed it: that text was not printed.
         self.lines.clear()
         self.processes[MAIN]["exitcode"] = returncode
-        self._event(self.last, MAIN, "exit", exitcode=returncode)
+        if stopped:
+            self._event(self.last, MAIN, "exit", exitcode=None, stopped=True)
+        else:
+            self._event(self.last, MAIN, "exit", exitcode=returncode)
         self.events.sort(key=lambda event: event["_ns"])  # stable: same-time events keep their order
         return {"processes": list(self.processes.values()), "events": self.events}
 
@@ -212,6 +221,7 @@ _WORDS = {
         "terminate_call": "{process} calls {how} on {child}",
         "exit": "{process} exits with code {code}",
         "exit_signal": "{process} is ended by signal {signal} (exit code {code})",
+        "stopped": "{process} never ends: the run is stopped with all its processes",
     },
     "zh": {
         "at": "{t:.3f} 秒：{what}",
@@ -225,6 +235,7 @@ _WORDS = {
         "terminate_call": "{process} 对 {child} 调用 {how}",
         "exit": "{process} 退出，退出码 {code}",
         "exit_signal": "{process} 被信号 {signal} 终止（退出码 {code}）",
+        "stopped": "{process} 一直没有结束：这次运行连同所有进程一起被停止",
     },
 }
 
@@ -251,6 +262,8 @@ def describe_events(trace: dict[str, Any], language: str) -> list[str]:
         elif kind == "terminate":
             key = "terminate_main_end" if event.get("reason") == "main_end" else "terminate_call"
             what = words[key].format(process=process, child=event["child"], how=event.get("how", ""))
+        elif event.get("stopped"):
+            what = words["stopped"].format(process=process)
         else:
             code = event.get("exitcode")
             key = "exit_signal" if isinstance(code, int) and code < 0 else "exit"

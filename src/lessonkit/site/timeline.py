@@ -72,6 +72,7 @@ _WORDS = {
         "terminate_call": "{process} calls {how} on {child}",
         "exit": "{process} exits, code {code}",
         "exit_signal": "{process} terminated (code {code})",
+        "stopped": "{process} never ends: stopped",
         "seconds": "{t:.3f} s",
     },
     "zh": {
@@ -91,6 +92,7 @@ _WORDS = {
         "terminate_call": "{process} 对 {child} 调用 {how}",
         "exit": "{process} 退出，退出码 {code}",
         "exit_signal": "{process} 被终止（退出码 {code}）",
+        "stopped": "{process} 一直没结束：被停止",
         "seconds": "{t:.3f} 秒",
     },
 }
@@ -169,6 +171,8 @@ def _rows(trace: dict[str, Any], language: str) -> list[_Row]:
             key = "terminate_main_end" if event.get("reason") == "main_end" else "terminate_call"
             sentence = words[key].format(process=process, child=event["child"], how=event.get("how", ""))
             rows.append(_Row(t, lane, sentence, "note"))
+        elif kind == "exit" and event.get("stopped"):
+            rows.append(_Row(t, lane, words["stopped"].format(process=process), "killed"))
         elif kind == "exit":
             code = event.get("exitcode")
             killed = isinstance(code, int) and code < 0
