@@ -273,6 +273,15 @@ if __name__ == "__main__":
 
 主进程等子进程结束。
 
+```python
+from multiprocessing import Process
+
+if __name__ == "__main__":
+    p = Process(target=lambda: print("lambda"))
+    p.start()
+    p.join()
+```
+
 ## 练习题
 
 ```python
@@ -288,7 +297,7 @@ def test_a_lesson_without_claimed_outputs_gets_real_ones_and_hidden_answers(tmp_
     lesson = tmp_path / "own.txt"
     lesson.write_text(OWN_LESSON, encoding="utf-8")
     programs = read_lesson(lesson).programs
-    assert [p.announced for p in programs] == [True, False] and all(p.claim is None for p in programs)
+    assert [p.announced for p in programs] == [True, False, False] and all(p.claim is None for p in programs)
     project = small_site(tmp_path / "project", HOME_PAGES, nav=NAV)
     done = lessonkit_import(project, str(lesson), "--slug", "own")
     assert done.returncode == 0, done.stderr
@@ -298,8 +307,16 @@ def test_a_lesson_without_claimed_outputs_gets_real_ones_and_hidden_answers(tmp_
         "the real output goes where the lesson says"
     )
     answer = '??? success "答案：真实运行的输出"\n\n    ```python exec="on"\n'
-    assert answer + '    --8<-- "own/02_program.py"\n    ```' in page, page
+    assert answer + '    --8<-- "own/03_program.py"\n    ```' in page, page
     assert page.index("先想一想") < page.index(answer), "the question first, then the hidden answer"
+    assert "## 第一个进程" not in page, "the first heading is the title, not also a section"
+    assert "原文" not in page, "no program has a claimed output, so the page speaks of none"
+    assert "负载会改变竞争的走向" in page
+    # A lambda cannot be pickled under spawn and forkserver; the error names an address that
+    # changes every run, so the block expects the exception's name only.
+    assert 'exec="on" expect="_pickle.PicklingError" expect_methods="spawn forkserver"' in page or (
+        'expect="AttributeError" expect_methods="spawn forkserver"' in page
+    ), page
     assert mkdocs_build(project, tmp_path / "site").returncode == 0
 
 
