@@ -241,10 +241,22 @@ def test_the_palette_toggle_switches_and_remembers_the_choice(page, system: str)
 SEARCHES = [
     ("zh", "守护进程", "/daemon/"),
     ("zh", "孤儿进程", "/daemon/"),
-    ("zh", "子进程", "/daemon/"),
     ("en", "daemon", "/en/daemon/"),
-    ("en", "terminated", "/en/daemon/"),
     ("en", "orphan", "/en/daemon/"),
+    # Each lesson by a Chinese and an English term of its own.
+    ("zh", "开启进程", "/process/"),
+    ("zh", "退出码", "/process/"),
+    ("en", "exitcode", "/en/process/"),
+    ("zh", "主模块", "/start-methods/"),
+    ("en", "picklable", "/en/start-methods/"),
+    ("zh", "互斥锁", "/locks/"),
+    ("en", "RLock", "/en/locks/"),
+    ("zh", "生产者", "/queues/"),
+    ("en", "JoinableQueue", "/en/queues/"),
+    ("zh", "进程池", "/pools/"),
+    ("en", "ProcessPoolExecutor", "/en/pools/"),
+    ("zh", "共享内存", "/shared-state/"),
+    ("en", "Manager", "/en/shared-state/"),
 ]
 
 
@@ -276,7 +288,7 @@ def test_the_search_index_holds_segmented_chinese_words(built_site: Path) -> Non
     index = json.loads((built_site / "search/search_index.json").read_text(encoding="utf-8"))
     text = " ".join(doc["text"] for doc in index["docs"])
     words = set(re.split(index["config"]["separator"], text))
-    assert {"守护进程", "孤儿进程", "子进程"} <= words
+    assert {"守护进程", "孤儿进程", "子进程", "互斥锁", "进程池", "共享内存", "生产者"} <= words
     assert "进程" in words, "jieba also splits other text into words"
 
 
