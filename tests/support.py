@@ -207,3 +207,26 @@ def fence_markdown(context: Any, *extensions: str, configs: dict[str, Any] | Non
         extensions=["pymdownx.superfences", *extensions],
         extension_configs={"pymdownx.superfences": {"custom_fences": [fence]}, **(configs or {})},
     )
+
+
+def lesson_slugs() -> list[str]:
+    """Each lesson: folder of snippets with a page of its name (``snippets/daemon``, ``docs/daemon.md``)."""
+    return sorted(p.name for p in (ROOT / "snippets").iterdir() if (ROOT / "docs" / f"{p.name}.md").is_file())
+
+
+def lesson_invariants(slug: str) -> dict[str, Any]:
+    """The guarantees of lesson *slug*'s snippets: ``INVARIANTS`` of ``tests/lesson_invariants/SLUG.py``.
+
+    Each maps a snippet's stem to a function that raises AssertionError when one run's output lines
+    break what the lesson says always holds. A lesson without the file has none (a test says so).
+    """
+    import importlib.util
+
+    path = ROOT / "tests/lesson_invariants" / f"{slug}.py"
+    if not path.is_file():
+        return {}
+    spec = importlib.util.spec_from_file_location(f"lesson_invariants_{slug.replace('-', '_')}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return dict(module.INVARIANTS)

@@ -1,12 +1,13 @@
 """Adding content never means editing a test.
 
 Tried as a contributor would, in a copy of the repository: add one example to the daemon
-lesson (in both languages, with no claim and no hand-written guarantees), import a lesson
-with ``lessonkit import``, then run, unedited, in the copy, every test that reads the site's
-content: those ``tests/conftest.py`` marks ``content`` (they build the real site, or read its
-pages and snippets), found by the marker, not by a list. The other tests build small sites of
-their own, which new content cannot change. The copy starts with this checkout's cache of
-results, so only the new example and the imported lesson run.
+lesson (in both languages, with no claim, and with what it guarantees in every run in
+``tests/lesson_invariants/daemon.py``), import a lesson with ``lessonkit import`` and write
+its guarantees in ``tests/lesson_invariants/exitcode.py``, then run, unedited, in the copy,
+every test that reads the site's content: those ``tests/conftest.py`` marks ``content`` (they
+build the real site, or read its pages and snippets), found by the marker, not by a list. The
+other tests build small sites of their own, which new content cannot change. The copy starts
+with this checkout's cache of results, so only the new example and the imported lesson run.
 """
 
 from __future__ import annotations
@@ -43,6 +44,40 @@ EXTRA_SECTION = {
     "daemon.en.md": "\n## One more example {{ #one-more }}\n\n{fence}\n",
 }
 IMPORT_FLAGS = ("--slug", "exitcode", "--samples", "2")
+
+EXTRA_GUARANTEE = """
+
+def the_child_greets_before_the_main_process_is_done(out: list[str]) -> None:
+    assert out == ["hello from a child", "the main process is done"]
+
+
+INVARIANTS["extra_greeting"] = the_child_greets_before_the_main_process_is_done
+"""
+
+IMPORTED_GUARANTEES = """\
+def none_while_running_then_zero(out):
+    assert out == ["None", "0"]
+
+
+def terminated_by_sigterm(out):
+    assert out == ["-15"]
+
+
+def a_crash_gives_exit_code_one(out):
+    assert out[-1] == "exitcode: 1"
+
+
+def the_main_process_ends_under_every_method(out):
+    assert out[-1] == "主进程结束"
+
+
+INVARIANTS = {
+    "01_task": none_while_running_then_zero,
+    "02_task": terminated_by_sigterm,
+    "03_task": a_crash_gives_exit_code_one,
+    "04_task": the_main_process_ends_under_every_method,
+}
+"""
 FENCE = '```python exec="on" source="above"\n--8<-- "daemon/extra_greeting.py"\n```'
 
 
@@ -84,6 +119,12 @@ def test_adding_an_example_and_importing_a_lesson_leave_the_content_tests_green(
     )
     assert imported.returncode == 0, imported.stderr
     assert (repo / "docs/exitcode.md").is_file() and "  - exitcode.md" in (repo / "mkdocs.yml").read_text()
+    with (repo / "tests/lesson_invariants/daemon.py").open("a", encoding="utf-8") as handle:
+        handle.write(EXTRA_GUARANTEE)
+    assert sorted(p.stem for p in (repo / "snippets/exitcode").glob("*.py")) == list(
+        ["01_task", "02_task", "03_task", "04_task"]
+    )
+    (repo / "tests/lesson_invariants/exitcode.py").write_text(IMPORTED_GUARANTEES, encoding="utf-8")
     tests = subprocess.run(
         [
             *(sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-m", "content"),

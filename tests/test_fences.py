@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from support import ROOT, copy_project, fence_markdown, mkdocs_build
-from test_runner_features import ASK, BOOTSTRAP_ERROR, NO_MAIN_GUARD, PROGRESS
+from test_runner_features import ASK, BOOTSTRAP_ERROR, DEADLOCK, NO_MAIN_GUARD, PROGRESS
 
 from lessonkit.running.executor import Executor
 from lessonkit.running.options import RunDefaults
@@ -118,6 +118,10 @@ FEATURES = """# Features {#features}
 ```python exec="on" start_methods="spawn" stdin="Ada\\n36"
 --8<-- "demo/ask.py"
 ```
+
+```python exec="on" start_methods="fork" stuck_after="1"
+--8<-- "demo/deadlock.py"
+```
 """
 
 SOLO = """# Solo {#solo}
@@ -154,7 +158,12 @@ def _project(tmp_path: Path) -> Path:
         (docs / name).write_text(LITERAL, encoding="utf-8")
     (docs / "solo.md").write_text(SOLO, encoding="utf-8")
     (docs / "features.md").write_text(FEATURES, encoding="utf-8")
-    for name, code in (("no_guard", NO_MAIN_GUARD), ("progress", PROGRESS), ("ask", ASK)):
+    for name, code in (
+        ("no_guard", NO_MAIN_GUARD),
+        ("progress", PROGRESS),
+        ("ask", ASK),
+        ("deadlock", DEADLOCK),
+    ):
         (project / f"snippets/demo/{name}.py").write_text(code, encoding="utf-8")
     (docs / ".drafts").mkdir()
     (docs / ".drafts/draft.md").write_text(NEVER_RUN.format(where="a draft"), encoding="utf-8")
@@ -181,8 +190,8 @@ def _outputs(page: Path) -> list[str]:
 def test_discovery_runs_every_form_superfences_executes_exactly_once(forms_site: tuple[Path, str]) -> None:
     site, log = forms_site
     # 7 forms + the literal block + the solo page, under fork only; the en pages reuse the same runs.
-    # The features page adds 3 blocks: one under the three start methods, two under one (5 examples).
-    assert "lessonkit: ran 14 examples (0 cached; 14 runs in all)" in log, log
+    # The features page adds 4 blocks: one under the three start methods, three under one (6 examples).
+    assert "lessonkit: ran 15 examples (0 cached; 15 runs in all)" in log, log
     assert "while rendering" not in log, "a block ran that discovery had not found"
     for page in ("forms/index.html", "en/forms/index.html"):
         assert [output.strip() for output in _outputs(site / page)] == FORM_OUTPUTS
@@ -223,14 +232,23 @@ def test_a_page_without_a_translation_gets_captions_in_the_language_built(
 
 
 def test_the_runner_features_work_from_a_fence(forms_site: tuple[Path, str]) -> None:
-    """expect_methods, screen-faithful output and stdin, as a page uses them."""
+    """expect_methods, screen-faithful output, stdin and stuck_after, as a page uses them."""
     site, _ = forms_site
     tabs = _outputs(site / "features/index.html")
-    no_guard, progress, ask = tabs[:3], tabs[3], tabs[4]
+    no_guard, progress, ask, deadlock = tabs[:3], tabs[3], tabs[4], tabs[5]
     assert no_guard[0] == "the child runs\nmain is done\n", "fork: the normal rules, and they hold"
     assert all(BOOTSTRAP_ERROR in tab for tab in no_guard[1:])
     assert progress == "progress 100%\ntab\tstays, and so does this line\n"
     assert ask == "name? Ada\nage? 36\nhello Ada, 36\n"
+    assert deadlock == "taking the lock\ntaking it again\n"
+    for page, words in (
+        ("features/index.html", "卡住了：它的进程都停了 1 秒"),
+        ("en/features/index.html", "stuck: none of its processes ran for 1 s"),
+    ):
+        captions = BeautifulSoup((site / page).read_text(encoding="utf-8"), "html.parser").select(
+            ".lessonkit-caption"
+        )
+        assert words in captions[-1].get_text() and not any(words in c.get_text() for c in captions[:-1])
 
 
 BAD_FENCES = """# Bad

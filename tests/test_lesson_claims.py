@@ -1,8 +1,9 @@
-"""The daemon lesson's claims, checked against the numbers the built site publishes.
+"""The lessons' claims, checked against the numbers the built site publishes.
 
 The session's strict build runs every lesson block 20 times under each start method and
 writes ``outcomes.json``; the page shows the same numbers. These tests read that file:
-- what is guaranteed holds in every run (every outcome, every method, both languages);
+- what is guaranteed holds in every run (every outcome, every method, both languages), for
+  every snippet of every lesson (``tests/lesson_invariants/SLUG.py``);
 - the claims that can never be printed (the first program's) are seen 0 times;
 - how often a race goes one way is never asserted: load changes it. The counts are shown
   on the page, and the page is checked to show exactly the published numbers.
@@ -19,8 +20,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from daemon_invariants import INVARIANTS
-from support import ROOT
+from support import ROOT, lesson_invariants, lesson_slugs
 
 from lessonkit.results.outcomes import abridge_tracebacks, trimmed
 
@@ -38,10 +38,11 @@ def outcomes(built_site: Path) -> dict:
     return json.loads((built_site / "outcomes.json").read_text(encoding="utf-8"))
 
 
-def blocks_of(outcomes: dict, name: str) -> list[dict]:
-    """Every block that runs snippet *name*, on every page (the lesson in both languages, the home page)."""
-    found = [b for b in outcomes["blocks"] if b["snippet"] == f"snippets/daemon/{name}.py"]
-    assert {b["page"] for b in found} >= set(PAGES), f"{name} is missing from a lesson page"
+def blocks_of(outcomes: dict, name: str, lesson: str = "daemon") -> list[dict]:
+    """Every block that runs snippet *name* of *lesson*: its page in both languages, the home page."""
+    found = [b for b in outcomes["blocks"] if b["snippet"] == f"snippets/{lesson}/{name}.py"]
+    pages = {f"docs/{lesson}.md", f"docs/{lesson}.en.md"}
+    assert {b["page"] for b in found} >= pages, f"{lesson}/{name} is missing from a lesson page"
     return found
 
 
@@ -49,9 +50,11 @@ def original_claim(name: str) -> str:
     return (ORIGINAL / f"{name}.txt").read_text(encoding="utf-8")
 
 
-def check_every_run(outcomes: dict, name: str, claim: Callable[[list[str]], None]) -> None:
+def check_every_run(
+    outcomes: dict, name: str, claim: Callable[[list[str]], None], lesson: str = "daemon"
+) -> None:
     """Check *claim* on every outcome of *name*, so on every one of its runs."""
-    for block in blocks_of(outcomes, name):
+    for block in blocks_of(outcomes, name, lesson):
         assert list(block["methods"]) == METHODS
         for method, runs in block["methods"].items():
             assert runs["runs"] == SAMPLES
@@ -61,7 +64,7 @@ def check_every_run(outcomes: dict, name: str, claim: Callable[[list[str]], None
                     claim(outcome["output"].splitlines())
                 except AssertionError as error:
                     raise AssertionError(
-                        f"{name} at {block['page']}:{block['line']} under {method}, "
+                        f"{lesson}/{name} at {block['page']}:{block['line']} under {method}, "
                         f"{outcome['count']} of {SAMPLES} runs:\n{outcome['output']}\n{error}"
                     ) from None
 
@@ -69,9 +72,25 @@ def check_every_run(outcomes: dict, name: str, claim: Callable[[list[str]], None
 # -- invariants: true in every run -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", list(INVARIANTS))
-def test_what_is_guaranteed_holds_in_every_published_run(outcomes: dict, name: str) -> None:
-    check_every_run(outcomes, name, INVARIANTS[name])
+GUARANTEES = [(slug, name) for slug in lesson_slugs() for name in lesson_invariants(slug)]
+
+
+@pytest.mark.parametrize(("lesson", "name"), GUARANTEES, ids=[f"{s}/{n}" for s, n in GUARANTEES])
+def test_what_is_guaranteed_holds_in_every_published_run(outcomes: dict, lesson: str, name: str) -> None:
+    check_every_run(outcomes, name, lesson_invariants(lesson)[name], lesson)
+
+
+@pytest.mark.parametrize("lesson", lesson_slugs())
+def test_every_snippet_of_every_lesson_has_its_guarantees(lesson: str) -> None:
+    """A new lesson says what holds in every run of each of its programs, whatever the races do."""
+    snippets = {path.stem for path in (ROOT / "snippets" / lesson).glob("*.py")}
+    invariants = set(lesson_invariants(lesson))
+    missing = sorted(snippets - invariants)
+    assert not missing, (
+        f"snippets/{lesson}: {', '.join(missing)} have no guarantees; add them to INVARIANTS in "
+        f"tests/lesson_invariants/{lesson}.py (one function per snippet, see daemon.py)"
+    )
+    assert invariants <= snippets, f"tests/lesson_invariants/{lesson}.py names snippets that do not exist"
 
 
 # -- the claims: every lesson program has one, judged on every page ---------------------------
@@ -128,8 +147,12 @@ def test_claim_counts_agree_with_the_outcomes(outcomes: dict) -> None:
 
 
 def test_the_page_shows_the_published_numbers(outcomes: dict, built_site: Path) -> None:
-    """Each tab's count, each other outcome's count and each claim verdict are outcomes.json's."""
-    pages = {"docs/daemon.md": "daemon/index.html", "docs/daemon.en.md": "en/daemon/index.html"}
+    """On every lesson page, each tab's count, other outcome's count and claim verdict are outcomes.json's."""
+    pages = {
+        f"docs/{slug}{suffix}.md": f"{prefix}{slug}/index.html"
+        for slug in lesson_slugs()
+        for suffix, prefix in (("", ""), (".en", "en/"))
+    }
     for page, html_path in pages.items():
         soup = BeautifulSoup((built_site / html_path).read_text(encoding="utf-8"), "html.parser")
         blocks = sorted((b for b in outcomes["blocks"] if b["page"] == page), key=lambda b: b["line"])
@@ -180,8 +203,8 @@ def test_through_a_pipe_the_daemons_123_is_lost() -> None:
         assert done.stdout.splitlines() == ["main-------", "456", "end456"]
 
 
-def test_invariants_and_claims_belong_to_real_snippets() -> None:
-    """Every guarantee and every claim is about a snippet that exists (neither is required of one)."""
-    names = {path.stem for path in SNIPPETS.glob("*.py")}
-    assert set(INVARIANTS) <= names
-    assert {path.stem for path in ORIGINAL.glob("*.txt")} <= names
+def test_claims_belong_to_real_snippets() -> None:
+    """Every claim is about a snippet that exists (a claim is not required of one)."""
+    for lesson in lesson_slugs():
+        names = {path.stem for path in (ROOT / "snippets" / lesson).glob("*.py")}
+        assert {path.stem for path in (ROOT / "snippets" / lesson / "original").glob("*.txt")} <= names

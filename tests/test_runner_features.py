@@ -5,6 +5,8 @@
 - Screen-faithful output: carriage returns and backspaces are applied as a terminal does;
   everything else stays byte for byte.
 - ``stdin``: text typed into the terminal, a line each time the program waits, and echoed.
+- ``stuck_after``: a program meant to hang (a deadlock) is stopped once none of its processes
+  runs, however long a loaded machine takes to get it there, and its output is shown.
 """
 
 from __future__ import annotations
@@ -57,6 +59,25 @@ ASK = """\
 name = input("name? ")
 age = input("age? ")
 print(f"hello {name}, {age}")
+"""
+
+DEADLOCK = """\
+from multiprocessing import Lock, Process
+
+
+def work(lock):
+    print("taking the lock", flush=True)
+    lock.acquire()
+    print("taking it again")
+    lock.acquire()
+    print("never printed")
+
+
+if __name__ == "__main__":
+    lock = Lock()
+    p = Process(target=work, args=(lock,))
+    p.start()
+    p.join()
 """
 
 DEFAULTS = RunDefaults(start_methods=DEFAULT_START_METHODS, timeout=30)
@@ -114,6 +135,9 @@ def test_under_the_other_methods_the_normal_rules_apply(no_guard_runs) -> None:
             "spawn is not one of the block's start methods (fork)",
         ),
         ({"screen": "maybe"}, 'screen="maybe" must be on or off'),
+        ({"stuck_after": "5", "timeout": "5"}, 'stuck_after="5" must be shorter than the timeout (5 s)'),
+        ({"stuck_after": "soon"}, 'stuck_after="soon" is not a number of seconds'),
+        ({"stuck_after": "-1"}, 'stuck_after="-1" must be a positive number of seconds'),
     ],
 )
 def test_bad_values_are_named(values: dict[str, str], message: str) -> None:
@@ -196,3 +220,54 @@ def test_the_fence_and_the_command_line_take_lines_separated_by_backslash_n(tmp_
     result = lessonkit("run", str(snippet), "-m", "spawn", "--stdin", "Grace\\n85")
     assert result.returncode == 0, result.stderr
     assert "name? Grace\nage? 85\nhello Grace, 85\n" in result.stdout
+
+
+# -- stuck_after: a program meant to hang -------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", list(StartMethod), ids=lambda m: m.value)
+def test_a_deadlock_is_stopped_once_stuck_and_what_it_printed_is_kept(method: StartMethod) -> None:
+    declared = options(stuck_after="1")
+    run = run_example(
+        DEADLOCK, start_method=method, timeout=declared.timeout, filename="deadlock.py", stuck_after=1
+    )
+    assert run.stuck >= 1 and not run.timed_out and run.returncode is None
+    assert run.output == "taking the lock\ntaking it again\n", "stopped only once it was stuck"
+    assert find_problem(run, declared) is None
+    problem = find_problem(run, options())  # the same run, in a block that does not declare it
+    assert problem is not None
+
+
+def test_a_program_that_ends_fails_a_block_meant_to_hang(no_guard_runs) -> None:
+    problem = find_problem(no_guard_runs[StartMethod.FORK], options(stuck_after="2"))
+    assert problem is not None
+    assert "exited with code 0 after" in problem and 'stuck_after="2" says it hangs' in problem
+
+
+def test_a_busy_program_is_never_stuck() -> None:
+    """CPU time counts as running: a loop that never sleeps is stopped by the timeout only."""
+    busy = "while True:\n    pass\n"
+    run = run_example(busy, start_method=StartMethod.FORK, timeout=2, filename="busy.py", stuck_after=0.5)
+    assert run.timed_out and not run.stuck
+    problem = find_problem(run, options(stuck_after="0.5", timeout="2"))
+    assert problem is not None and "was still running after 2 s without ever being stuck" in problem
+
+
+def test_a_stuck_run_must_still_print_what_expect_names() -> None:
+    run = run_example(
+        DEADLOCK, start_method=StartMethod.FORK, timeout=30, filename="deadlock.py", stuck_after=1
+    )
+    assert find_problem(run, options(stuck_after="1", expect="taking it again")) is None
+    problem = find_problem(run, options(stuck_after="1", expect="never printed"))
+    assert problem is not None and 'does not contain expect="never printed"' in problem
+
+
+def test_the_command_line_stops_a_deadlock(tmp_path: Path) -> None:
+    snippet = tmp_path / "deadlock.py"
+    snippet.write_text(DEADLOCK, encoding="utf-8")
+    stopped = lessonkit("run", str(snippet), "-m", "spawn", "--stuck-after", "1")
+    assert stopped.returncode == 0, stopped.stderr
+    assert "stuck, stopped" in stopped.stdout and "taking it again" in stopped.stdout
+    bad = lessonkit("run", str(snippet), "--stuck-after", "5", "--timeout", "5")
+    assert bad.returncode == 2
+    assert "--stuck-after 5 must be shorter than --timeout (5 s)" in bad.stderr

@@ -26,6 +26,7 @@ from lessonkit.running.options import (
     parse_samples,
     parse_screen,
     parse_stdin,
+    parse_stuck_after,
     parse_timeout,
 )
 from lessonkit.running.runner import ExampleResult
@@ -58,7 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[m.value for m in StartMethod],
         help="run under this start method only (repeatable; default: fork, spawn and forkserver)",
     )
-    run.add_argument("--timeout", default="30", help="seconds before the run is killed (default: 30)")
+    run.add_argument("--timeout", help="seconds before the run is killed (default: 30)")
+    run.add_argument(
+        "--stuck-after",
+        metavar="SECONDS",
+        help="the program is meant to hang: stop a run once none of its processes has run for "
+        "SECONDS, and fail a run that ends by itself or is still busy at the timeout",
+    )
     run.add_argument("--returncode", type=int, default=0, help="expected exit code (default: 0)")
     run.add_argument("--expect", help="text the output must contain; allows tracebacks")
     run.add_argument(
@@ -361,7 +368,14 @@ def run_command(args: argparse.Namespace) -> int:
         return 2
     methods = tuple(StartMethod(m) for m in args.start_method) if args.start_method else DEFAULT_START_METHODS
     try:
-        timeout = parse_timeout(args.timeout, flag_spelling)
+        timeout = parse_timeout(args.timeout or "30", flag_spelling)
+        stuck_after = None
+        if args.stuck_after is not None:
+            stuck_after = parse_stuck_after(args.stuck_after, flag_spelling)
+            if stuck_after >= timeout:
+                raise FenceOptionError(
+                    f"--stuck-after {args.stuck_after} must be shorter than --timeout ({timeout:g} s)"
+                )
         screen = parse_screen(args.screen, flag_spelling)
         expect_methods = None
         if args.expect_methods is not None:
@@ -416,6 +430,7 @@ def run_command(args: argparse.Namespace) -> int:
         expect_methods=expect_methods,
         screen=screen,
         stdin=None if args.stdin is None else parse_stdin(args.stdin),
+        stuck_after=stuck_after,
     )
     try:
         executor = Executor(
@@ -460,6 +475,8 @@ def run_command(args: argparse.Namespace) -> int:
 def _status(result: ExampleResult) -> str:
     if result.limit is not None:
         return f"killed over {result.limit}"
+    if result.stuck:
+        return "stuck, stopped"
     if result.timed_out:
         return "timed out"
     return f"exit {result.returncode}"

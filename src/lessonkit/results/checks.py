@@ -36,6 +36,20 @@ def find_problem(result: ExampleResult, options: RunOptions, spell: Spelling = f
             f"under {method} it {what}. Make it use less, "
             f"or raise the limit for this block with {spell(result.limit, '...')}"
         )
+    if options.stuck_after is not None:
+        if result.stuck:
+            return _check_output(result, expect, elsewhere, spell)
+        stuck = spell("stuck_after", f"{options.stuck_after:g}")
+        if result.timed_out:
+            ended = f"was still running after {options.timeout:g} s without ever being stuck"
+        elif result.left_running:
+            ended = "exited, leaving processes running,"
+        else:
+            ended = f"exited with code {result.returncode} after {result.duration:.1f} s"
+        return (
+            f"under {method} it {ended}, but {stuck} says it hangs: that none of its processes "
+            f"runs for {options.stuck_after:g} s. Make it hang in every run, or remove {stuck}"
+        )
     if result.timed_out:
         return (
             f"under {method} it was still running after {options.timeout:g} s and was killed "
@@ -53,6 +67,12 @@ def find_problem(result: ExampleResult, options: RunOptions, spell: Spelling = f
             f"but {returncode} is expected{elsewhere}. Fix the example, or declare the "
             f"exit code with {spell('returncode', str(result.returncode))}"
         )
+    return _check_output(result, expect, elsewhere, spell)
+
+
+def _check_output(result: ExampleResult, expect: str | None, elsewhere: str, spell: Spelling) -> str | None:
+    """Return what is wrong with the output: the ``expect`` text missing, or an undeclared traceback."""
+    method = result.start_method.value
     if expect is not None:
         if expect not in result.output:
             return (

@@ -92,6 +92,8 @@ def run_key(
         "terminal": HAS_TERMINAL,
         "executor": EXECUTOR_VERSION,
     }
+    if options.stuck_after is not None:  # only then, so that every other block keeps its key
+        material["stuck_after"] = options.stuck_after
     blob = json.dumps(material, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
 
@@ -265,6 +267,7 @@ class Executor:
                 screen=example.options.screen,
                 stdin=example.options.stdin,
                 python=self.python,
+                stuck_after=example.options.stuck_after,
             )
         except BaseException as error:  # not a failing example (that is a result) but a broken run
             with self._lock:

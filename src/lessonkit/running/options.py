@@ -12,6 +12,7 @@ from lessonkit.running.start_method import StartMethod
 OPTION_NAMES = (
     "start_methods",
     "timeout",
+    "stuck_after",
     "expect",
     "expect_methods",
     "samples",
@@ -65,6 +66,10 @@ class RunOptions:
     stdin: str | None = None
     """Text typed into the run's terminal, a line each time the program waits for one; None: stdin
     is closed, so ``input()`` meets EOF."""
+    stuck_after: float | None = None
+    """The program is meant to hang (a deadlock, say): a run is stopped, with all its processes,
+    once none of them has run for this many seconds, and a run that ends by itself, or is still
+    busy at ``timeout``, is a failure."""
 
     def expects_under(self, method: StartMethod) -> bool:
         """Whether ``expect`` and ``returncode`` apply to a run under *method*."""
@@ -93,6 +98,15 @@ def parse_timeout(text: str, spell: Spelling = fence_spelling) -> float:
     if not math.isfinite(value) or value <= 0:
         raise FenceOptionError(f"{spell('timeout', text)} must be a positive number of seconds")
     return value
+
+
+def parse_stuck_after(text: str, spell: Spelling = fence_spelling) -> float:
+    """Parse the seconds a program meant to hang stays still before its run is stopped."""
+    try:
+        return parse_timeout(text, spell)
+    except FenceOptionError as error:
+        message = str(error).replace(spell("timeout", text), spell("stuck_after", text))
+        raise FenceOptionError(message) from None
 
 
 def parse_screen(text: str, spell: Spelling = fence_spelling) -> bool:
@@ -158,6 +172,12 @@ def parse_run_options(values: Mapping[str, str], *, returncode: int, defaults: R
         except ValueError as error:
             raise FenceOptionError(f'start_methods="{text}": {error}') from None
     timeout = parse_timeout(values["timeout"]) if "timeout" in values else defaults.timeout
+    stuck_after = parse_stuck_after(values["stuck_after"]) if "stuck_after" in values else None
+    if stuck_after is not None and stuck_after >= timeout:
+        raise FenceOptionError(
+            f'stuck_after="{values["stuck_after"]}" must be shorter than the timeout ({timeout:g} s): '
+            "the timeout stops a run that never gets stuck"
+        )
     samples = parse_samples(values["samples"]) if "samples" in values else defaults.samples
     expect = values.get("expect")
     if expect is not None and not expect.strip():
@@ -183,4 +203,5 @@ def parse_run_options(values: Mapping[str, str], *, returncode: int, defaults: R
         expect_methods=expect_methods,
         screen=screen,
         stdin=stdin,
+        stuck_after=stuck_after,
     )

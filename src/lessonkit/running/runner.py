@@ -119,6 +119,9 @@ class ExampleResult:
     """Whether the run had its own PID, network and mount namespaces."""
     left: tuple[dict[str, object], ...] = ()
     """The processes left running: pid, name, command, and whether they had detached."""
+    stuck: float = 0.0
+    """Seconds none of the run's processes had run when it was stopped as stuck (a block with
+    ``stuck_after``); 0 when it was not."""
     limit: str | None = None
     """The resource limit the run went over (``max_memory``...), if any."""
     limit_used: int = 0
@@ -309,7 +312,13 @@ def _start(
 
 
 def _supervised(
-    python: str, tools: str, limits: ResourceLimits, timeout: float, script: str, sandboxed: bool
+    python: str,
+    tools: str,
+    limits: ResourceLimits,
+    timeout: float,
+    script: str,
+    sandboxed: bool,
+    stuck_after: float | None = None,
 ) -> Callable[[int, int], list[str]]:
     """Return ``(status_fd, input_fd) -> command`` starting *script* under the supervisor."""
 
@@ -335,6 +344,8 @@ def _supervised(
             str(limits.max_file_size),
             "--input-fd",
             str(input_fd),
+            "--stuck-after",
+            repr(stuck_after or 0.0),
             "--",
             python,
             script,
@@ -368,6 +379,7 @@ def run_example(
     screen: bool = True,
     stdin: str | None = None,
     python: Interpreter | None = None,
+    stuck_after: float | None = None,
 ) -> ExampleResult:
     """Run *code* as a script in a fresh interpreter and return what it printed.
 
@@ -387,6 +399,8 @@ def run_example(
         stdin: Lines to type into the terminal, each when the program waits for input (the
             terminal echoes them); None leaves stdin closed, so ``input()`` meets EOF.
         python: The interpreter to run it with (default: the base interpreter running lessonkit).
+        stuck_after: Stop the run once none of its processes has run for this many seconds
+            (a program meant to hang); None: only the timeout stops it.
 
     Returns:
         The normalised output, exit code and provenance of the run.
@@ -420,7 +434,7 @@ def run_example(
         )
         if not sandboxed:
             env["TMPDIR"] = str(directories.tmp)  # in the sandbox /tmp itself is private
-        command = _supervised(python_path, tools, limits, timeout, filename, sandboxed)
+        command = _supervised(python_path, tools, limits, timeout, filename, sandboxed, stuck_after)
         if sandboxed:
             outer = lambda fd, ask: sandbox.bwrap_command(directories, env, command(fd, ask), interpreter)  # noqa: E731
             outer_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
@@ -471,6 +485,7 @@ def run_example(
         returncode=report.get("returncode") if outcome in ("finished", "left_running") else None,
         timed_out=outcome == "timed_out",
         left_running=outcome == "left_running",
+        stuck=float(report.get("stuck", 0.0)) if outcome == "stuck" else 0.0,
         left=tuple(report.get("left", ())),
         traceback_after_cut=streams.capture.traceback_after_cut,
         isolated=sandboxed,

@@ -10,6 +10,9 @@ from ``/proc`` every ``POLL`` seconds while their number or memory changes, less
 
 - kills them all when they use more memory together, or are more, than the limits allow;
 - kills them all when the run's time is up;
+- with ``--stuck-after S`` (S > 0), kills them all once none of them has run for S seconds: every
+  one asleep (a lock, a pipe, a join), no CPU time added, none started or ended. A deadlock looks
+  like that, however slowly a loaded machine got the run to it;
 - once the main process has exited, gives the rest ``grace`` seconds to finish, then
   names and kills whatever is left. multiprocessing's own helpers (the resource tracker,
   the forkserver) exit by themselves once the main process has gone, but on a loaded
@@ -79,8 +82,9 @@ def _arguments(argv: list[str]) -> SimpleNamespace:
         "--max-processes": int,
         "--max-file-size": int,
         "--input-fd": int,
+        "--stuck-after": float,
     }
-    values: dict[str, object] = {"poll": POLL, "input_fd": -1}
+    values: dict[str, object] = {"poll": POLL, "input_fd": -1, "stuck_after": 0.0}
     options = argv[:split]
     for name, value in zip(options[::2], options[1::2], strict=True):
         values[name.removeprefix("--").replace("-", "_")] = names[name](value)
@@ -121,6 +125,22 @@ def _stat(pid: str) -> tuple[int, str, str] | None:
     name = text[text.index("(") + 1 : text.rindex(")")]
     fields = text[text.rindex(")") + 2 :].split()
     return int(fields[1]), fields[0], name
+
+
+def activity(pids: list[int]) -> tuple[frozenset[int], int, bool]:
+    """Return what shows that *pids* are doing something: who they are, their CPU time in clock
+    ticks (all threads), and whether one of them is running or waiting to run."""
+    ticks, running = 0, False
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                text = handle.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()
+        running = running or fields[0] == "R"
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return frozenset(pids), ticks, running
 
 
 def _proc_table() -> ProcessTable:
@@ -325,6 +345,8 @@ def supervise(args: SimpleNamespace) -> dict[str, object]:
     main_session: int | None = None
     interval: float = args.poll
     last_state: tuple[int, int] = (0, 0)
+    last_activity: tuple[frozenset[int], int, bool] | None = None
+    active_at = started
     try:
         main_session = os.getsid(main)
     except OSError:
@@ -359,6 +381,14 @@ def supervise(args: SimpleNamespace) -> dict[str, object]:
                 report["outcome"] = "left_running"
                 report["left"] = [_describe(pid, main_session) for pid in pids]
                 break
+        if args.stuck_after > 0 and main_exited_at is None:
+            seen = activity(pids)
+            if seen != last_activity or seen[2]:
+                active_at, last_activity = now, seen
+            elif now - active_at >= args.stuck_after:
+                report.update(outcome="stuck", stuck=round(now - active_at, 2))
+                break
+            interval = min(interval, args.stuck_after / 4)
         if now >= deadline:
             report["outcome"] = "timed_out"
             break

@@ -31,6 +31,7 @@ _TEXT = {
         "empty": "（没有输出）",
         "method": "启动方式",
         "unisolated": "未隔离运行（本机没有可用的 bubblewrap 沙箱）",
+        "stuck": "卡住了：它的进程都停了 {seconds} 秒，没有一个在运行，于是连同所有进程一起被停止",
         "seen": "{runs} 次运行中出现 {count} 次",
         "once": "只运行了 1 次",
         "load": "这些运行在一台共享的机器上并行进行，机器的负载会改变竞争的走向",
@@ -48,6 +49,7 @@ _TEXT = {
         "empty": "(no output)",
         "method": "start method",
         "unisolated": "not sandboxed (no bubblewrap sandbox on the building machine)",
+        "stuck": "stuck: none of its processes ran for {seconds} s, so it was stopped with all of them",
         "seen": "seen in {count} of {runs} runs",
         "once": "run once",
         "load": "the runs went in parallel on a shared machine, and load changes how races go",
@@ -88,6 +90,8 @@ def caption(result: ExampleResult, language: str, outcomes: MethodOutcomes | Non
     ]
     if not result.isolated:
         parts.append(text["unisolated"])
+    if result.stuck:  # only a block with stuck_after shows such a run
+        parts.append(text["stuck"].format(seconds=f"{result.stuck:.0f}"))
     line = html.escape(" · ".join(parts))
     if outcomes is not None:
         if outcomes.runs == 1:
