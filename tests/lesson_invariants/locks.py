@@ -68,8 +68,22 @@ def exercise_1_locking_only_the_write_is_not_enough(out: list[str]) -> None:
     _total_and_verdict(out, 30)
 
 
+LEAKED = re.compile(
+    r".*resource_tracker\.py:\d+: UserWarning: resource_tracker: "
+    r"There appear to be 3 leaked semaphore objects to clean up at shutdown"
+)
+
+
 def exercise_2_a_module_level_lock_is_at_most_30(out: list[str]) -> None:
-    """Under fork it is always 30; the function gets no start method, so it checks the bound."""
+    """Under fork it is always 30; the function gets no start method, so it checks the bound.
+
+    Under forkserver the resource tracker may add its warning after the main process's lines:
+    the three locks the children made when they imported the module were not cleaned up.
+    """
+    if len(out) == 4:
+        assert LEAKED.fullmatch(out[2]), out[2]
+        assert out[3].strip().startswith("warnings.warn("), out[3]
+        out = out[:2]
     _total_and_verdict(out, 30)
 
 
