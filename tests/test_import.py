@@ -165,8 +165,8 @@ def test_the_imported_pages_build_strictly_with_errata_and_an_english_banner(bui
 def test_both_home_pages_list_the_nav_s_lessons(built: Path) -> None:
     zh = BeautifulSoup((built / "index.html").read_text(encoding="utf-8"), "html.parser")
     en = BeautifulSoup((built / "en/index.html").read_text(encoding="utf-8"), "html.parser")
-    zh_links = [a["href"] for a in zh.select("#lessons + ul a")]
-    en_items = [li.get_text() for li in en.select("#lessons + ul li")]
+    zh_links = [a["href"] for a in zh.select("#lessons + ol a")]
+    en_items = [li.get_text() for li in en.select("#lessons + ol li")]
     assert zh_links == ["daemon/", "exitcode/"]
     assert "Daemon processes" in en_items[0]
     assert all("not translated yet" in item for item in en_items[1:])
@@ -209,11 +209,15 @@ def test_an_edited_file_is_never_overwritten_without_force(project: Path, import
         (b"## \xff\xfe\xfd\xfc title\n", "fresh", "neither UTF-8 nor GB18030"),
         ("## 标题\n\n只有文字，没有程序。\n", "fresh", "no program found"),
         ("## 标题\n\n输出结果\n\n```python\n主\n```\n", "fresh", ":3: “输出结果” has no program before it"),
-        ("## 标题\n\n```python\nprint(1)\n```\n\n输出结果\n", "fresh", ":7: “输出结果” is not followed by"),
+        (
+            "## 标题\n\n```python\nprint(1)\n```\n\n输出结果\n\n输出结果\n",
+            "fresh",
+            ":9: “输出结果” has no program since",
+        ),
         ("## 标题\n\n```python\nprint(1)\n```\n", "Not A Slug", "a slug is a lowercase ASCII name"),
         ("## 标题\n\n```python\nprint(1)\n```\n", "daemon", "belongs to another lesson"),
     ],
-    ids=["missing", "undecodable", "no-program", "marker-first", "marker-alone", "bad-slug", "taken-slug"],
+    ids=["missing", "undecodable", "no-program", "marker-first", "marker-twice", "bad-slug", "taken-slug"],
 )
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(
     project: Path, tmp_path: Path, content: str | bytes | None, slug: str, message: str
@@ -246,6 +250,57 @@ def test_a_program_that_does_not_parse_is_shown_not_run(tmp_path: Path) -> None:
     assert entry["verdict"] == "not-run" and "does not parse" in entry["not_run"]
     page = (project / "docs/broken.md").read_text(encoding="utf-8")
     assert "```text\nprint('unclosed'\n```" in page and 'exec="on"' not in page
+
+
+OWN_LESSON = """## 第一个进程
+
+```python
+from multiprocessing import Process
+
+
+def hello():
+    print("子进程")
+
+
+if __name__ == "__main__":
+    p = Process(target=hello)
+    p.start()
+    p.join()
+    print("主进程")
+```
+
+输出结果：
+
+主进程等子进程结束。
+
+## 练习题
+
+```python
+print("练习")
+```
+
+先想一想，再展开答案。
+"""
+
+
+def test_a_lesson_without_claimed_outputs_gets_real_ones_and_hidden_answers(tmp_path: Path) -> None:
+    """A lesson written to be run says 输出结果 and types no output; an exercise's output is its answer."""
+    lesson = tmp_path / "own.txt"
+    lesson.write_text(OWN_LESSON, encoding="utf-8")
+    programs = read_lesson(lesson).programs
+    assert [p.announced for p in programs] == [True, False] and all(p.claim is None for p in programs)
+    project = small_site(tmp_path / "project", HOME_PAGES, nav=NAV)
+    done = lessonkit_import(project, str(lesson), "--slug", "own")
+    assert done.returncode == 0, done.stderr
+    page = (project / "docs/own.md").read_text(encoding="utf-8")
+    first = '```python exec="on"\n--8<-- "own/01_hello.py"\n```'
+    assert f"输出结果：\n\n{first}\n\n主进程等子进程结束。" in page, (
+        "the real output goes where the lesson says"
+    )
+    answer = '??? success "答案：真实运行的输出"\n\n    ```python exec="on"\n'
+    assert answer + '    --8<-- "own/02_program.py"\n    ```' in page, page
+    assert page.index("先想一想") < page.index(answer), "the question first, then the hidden answer"
+    assert mkdocs_build(project, tmp_path / "site").returncode == 0
 
 
 def test_lesson_errors_name_the_file_and_line(tmp_path: Path) -> None:

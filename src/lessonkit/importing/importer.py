@@ -367,6 +367,36 @@ def _erratum(report: ProgramReport) -> list[str]:
     ]
 
 
+EXERCISE_WORDS = ("练习", "习题", "exercise")
+"""A heading with one of these words holds exercises: their outputs are answers, hidden until opened."""
+
+ANSWER_TITLE = "答案：真实运行的输出"
+
+
+def _in_exercise(program: ProgramReport) -> bool:
+    heading = (program.program.heading or "").lower()
+    return any(word in heading for word in EXERCISE_WORDS)
+
+
+def _results(program: ProgramReport, slug: str) -> list[str]:
+    """The executed block that shows *program*'s real outputs, and its erratum if any.
+
+    Under an exercise heading they are the answer, in a collapsed box the reader opens after
+    thinking, as the lessons write exercises: after the prose that follows the program (the
+    question), unless an ``输出结果`` line says where.
+    """
+    lines = [
+        f"```python {_fence_options(program, slug)}",
+        f'--8<-- "{slug}/{program.name}.py"',
+        "```",
+        "",
+        *_erratum(program),  # right under the output it is about
+    ]
+    if not _in_exercise(program):
+        return lines
+    return [f'??? success "{ANSWER_TITLE}"', "", *(f"    {line}" if line else "" for line in lines)]
+
+
 def render_page(report: ImportReport) -> str:
     """Return ``docs/SLUG.md``."""
     slug, lesson = report.slug, report.lesson
@@ -388,7 +418,10 @@ def render_page(report: ImportReport) -> str:
         "",
     ]
     sections = 0
+    answer: list[str] = []  # an exercise's hidden answer, put after the prose that asks the question
     for part in lesson.parts:
+        if answer and part.kind in ("heading", "program"):
+            out, answer = out + answer, []
         if part.kind == "heading":
             sections += 1
             out += [f"{'#' * max(2, part.level)} {part.text} {{ #{slug}-{sections} }}", ""]
@@ -400,27 +433,23 @@ def render_page(report: ImportReport) -> str:
                 out += [_as_text(part.text), ""]
                 continue
             out += ["```python", f'--8<-- "{slug}/{program.name}.py"', "```", ""]
-            if part.program.claim is None:
-                out += [
-                    f"```python {_fence_options(program, slug)}",
-                    f'--8<-- "{slug}/{program.name}.py"',
-                    "```",
-                    "",
-                ]
-        elif part.kind == "marker" and part.text:
+            if part.program.claim is None and not part.program.announced:
+                if _in_exercise(program):
+                    answer = _results(program, slug)
+                else:
+                    out += _results(program, slug)
+        elif part.kind == "marker":
             out += [_prose(part.text), ""]
+            if part.program is not None and part.program.claim is None:
+                program = by_program[id(part.program)]
+                out += _results(program, slug) if program.snippet is not None else []
         elif part.kind == "claim" and part.program is not None:
             program = by_program[id(part.program)]
             if program.snippet is None:
                 out += [_as_text(part.text), ""]
                 continue
-            out += [
-                f"```python {_fence_options(program, slug)}",
-                f'--8<-- "{slug}/{program.name}.py"',
-                "```",
-                "",
-            ]
-            out += _erratum(program)  # right under the output it is about
+            out += _results(program, slug)
+    out += answer
     return "\n".join(out).rstrip("\n") + "\n"
 
 

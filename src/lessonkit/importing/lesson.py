@@ -41,6 +41,8 @@ class Program:
     claim_line: int | None = None
     syntax_error: str | None = None
     """Why the program cannot run (it does not parse), or None."""
+    announced: bool = False
+    """An ``输出结果`` line follows the program: its real output goes there, claimed or not."""
 
 
 @dataclass
@@ -95,6 +97,12 @@ def _is_marker(text: str) -> bool:
     return text.strip().rstrip(":：").strip() in OUTPUT_MARKERS
 
 
+def _is_program(token: object) -> bool:
+    """Whether a block token is a program: a fence tagged python (``py``, ``python3`` ...)."""
+    info = getattr(token, "info", "") or ""
+    return getattr(token, "type", "") == "fence" and info.strip().split(" ")[0].lower() in PYTHON_INFOS
+
+
 def read_lesson(path: Path) -> Lesson:
     """Read and parse the lesson at *path*.
 
@@ -123,20 +131,21 @@ def read_lesson(path: Path) -> Lesson:
             lesson.parts.append(Part("heading", heading, level=int(token.tag[1])))
             continue
         if token.type == "paragraph_open" and _is_marker(tokens[index + 1].content):
-            if last_program is None or last_program.claim is not None:
-                where = "before it" if last_program is None else "without a claimed output since the last one"
+            if last_program is None or last_program.announced:
+                where = "before it" if last_program is None else "since the last one"
                 raise LessonError(f"{path}:{start + 1}: “{source.strip()}” has no program {where}")
             waiting_marker = start + 1
-            lesson.parts.append(Part("marker", source))
+            last_program.announced = True
+            lesson.parts.append(Part("marker", source, program=last_program))
             continue
         if token.type in ("fence", "code_block") and waiting_marker is not None and last_program is not None:
+            # The output the lesson claims, whatever its fence says (the seed puts outputs in python fences).
             last_program.claim, last_program.claim_line = token.content, start + 1
             lesson.parts.append(Part("claim", source, program=last_program))
             waiting_marker = None
             continue
-        if waiting_marker is not None:
-            raise LessonError(f"{path}:{waiting_marker}: “输出结果” is not followed by an output block")
-        if token.type == "fence" and token.info.strip().split(" ")[0].lower() in PYTHON_INFOS:
+        waiting_marker = None  # 输出结果 with no claimed output after it: the runs give the output
+        if _is_program(token):
             program = Program(code=token.content, line=start + 1, heading=heading)
             try:
                 ast.parse(token.content)
@@ -146,8 +155,6 @@ def read_lesson(path: Path) -> Lesson:
             lesson.parts.append(Part("program", source, program=program))
             continue
         lesson.parts.append(Part("prose", source))
-    if waiting_marker is not None:
-        raise LessonError(f"{path}:{waiting_marker}: “输出结果” is not followed by an output block")
     if not lesson.programs:
         raise LessonError(f"{path}: no program found: a lesson has ```python blocks")
     return lesson

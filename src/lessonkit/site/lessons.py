@@ -1,8 +1,9 @@
 """The home pages' list of lessons, from the nav, and the banner of a lesson not translated yet.
 
 A lesson is added by adding its page to ``nav`` (``lessonkit import`` does): the home pages
-list every nav page but the home page itself, with its title and its front matter's
-``description``, in the language being built. Nobody edits the lists by hand.
+list every nav page but the home page itself, in the nav's order as a numbered list (the
+course, in the order to read it), with its title and its front matter's ``description``, in the
+language being built. Nobody edits the lists by hand.
 """
 
 from __future__ import annotations
@@ -68,10 +69,10 @@ def lesson_list(nav: Any, docs_dir: Path, language: str, home: str) -> str:
         description = str(front.get("description", "")).strip()
         link = f"[{title}]({page})"
         if translated:
-            items.append(f"- {link}：{description}" if language == "zh" else f"- {link}: {description}")
+            items.append(f"1. {link}：{description}" if language == "zh" else f"1. {link}: {description}")
         else:
             items.append(
-                f'- <span lang="zh">{link}：{html.escape(description)}</span>'
+                f'1. <span lang="zh">{link}：{html.escape(description)}</span>'
                 f"{_WORDS[language]['untranslated']}"
             )
     return "\n".join(items)
