@@ -22,7 +22,7 @@ from textwrap import indent
 
 from lessonkit.results.outcomes import BlockOutcomes, Mask, MethodOutcomes, mark_differences
 from lessonkit.running.runner import ExampleResult
-from lessonkit.site.timeline import COLOURS, SEARCH_EXCLUDE, lane_of, render_trace
+from lessonkit.site.timeline import COLOURS, lane_of, render_trace
 
 _TEXT = {
     "zh": {
@@ -100,7 +100,7 @@ def caption(result: ExampleResult, language: str, outcomes: MethodOutcomes | Non
             seen = text["seen"].format(count=outcomes.shown.count, runs=outcomes.runs)
             seen = f"{seen} · {text['load']}"
         line += f'<br><span class="lessonkit-count">{html.escape(seen)}</span>'
-    return f'<p class="lessonkit-caption" {SEARCH_EXCLUDE}>{line}</p>'
+    return f'<p class="lessonkit-caption">{line}</p>'
 
 
 def render_other_outcomes(outcomes: MethodOutcomes, mask: Mask, language: str) -> str:
@@ -117,8 +117,7 @@ def render_other_outcomes(outcomes: MethodOutcomes, mask: Mask, language: str) -
     title = _one_other(language) if len(others) == 1 else text["others"].format(n=len(others))
     legend = text["legend"].format(added=MARKS["added"], missing=MARKS["missing"], moved=MARKS["moved"])
     parts = [
-        f'<details class="abstract lessonkit-others" {SEARCH_EXCLUDE}>'
-        f"<summary>{html.escape(title)}</summary>",
+        f'<details class="abstract lessonkit-others"><summary>{html.escape(title)}</summary>',
         f'<p class="lessonkit-legend">{html.escape(legend)}</p>',
     ]
     for outcome in others:

@@ -29,14 +29,6 @@ from typing import Any
 
 from lessonkit.results.trace import describe_events
 
-SEARCH_EXCLUDE = 'data-search-exclude="on"'
-"""Keeps an element out of the search index (Material's parser skips it; the attribute is then
-removed from the page). On what the runs add around each output: the captions, the timelines in
-words ("启动 ForkPoolWorker-1（守护进程）") and the other outcomes repeat under every tab of every
-block; indexed, they outweighed the prose, and a search for 守护进程 found the pools lesson before
-the daemon one. Material compares elements by tag only, so it is put on elements that hold no
-element of their own tag (a ``<details>`` inside one would end the exclusion early)."""
-
 WIDTH = 360
 """The picture's width in SVG units: drawn for a phone, scaled down never below legibility."""
 ROW = 20
@@ -300,11 +292,10 @@ def render_trace(
     height = svg.split('height="', 1)[1].split('"', 1)[0]
     sentences = "\n".join(describe_events(trace, language))
     return (
-        f'<figure class="lessonkit-figure" {SEARCH_EXCLUDE}>'
+        '<figure class="lessonkit-figure">'
         f'<img class="lessonkit-timeline" src="{html.escape(url)}" alt="{html.escape(title)}" '
         f'width="{WIDTH}" height="{height}" loading="lazy" decoding="async">'
         f"<figcaption>{html.escape(words['caption'])}</figcaption></figure>"
-        f'<details class="lessonkit-trace-text" {SEARCH_EXCLUDE}>'
-        f"<summary>{html.escape(words['in_words'])}</summary>"
+        f'<details class="lessonkit-trace-text"><summary>{html.escape(words["in_words"])}</summary>'
         f"<p>{html.escape(sentences)}</p></details>"
     )
