@@ -3,10 +3,11 @@
 Tried as a contributor would, in a copy of the repository: add one example to the daemon
 lesson (in both languages, with no claim, and with what it guarantees in every run in
 ``tests/lesson_invariants/daemon.py``), import a lesson with ``lessonkit import`` and write
-its guarantees in ``tests/lesson_invariants/exitcode.py``, then run, unedited, in the copy,
-every test that reads the site's content: those ``tests/conftest.py`` marks ``content`` (they
-build the real site, or read its pages and snippets), found by the marker, not by a list. The
-other tests build small sites of their own, which new content cannot change. The copy starts
+its guarantees in ``tests/lesson_invariants/exitcode.py`` and its two exercises, then run,
+unedited, in the copy, every test that reads the site's content: those ``tests/conftest.py``
+marks ``content`` (they build the real site, or read its pages and snippets), found by the
+marker, not by a list. The other tests build small sites of their own, which new content
+cannot change. The copy starts
 with this checkout's cache of results, so only the new example and the imported lesson run.
 """
 
@@ -52,6 +53,38 @@ def the_child_greets_before_the_main_process_is_done(out: list[str]) -> None:
 
 
 INVARIANTS["extra_greeting"] = the_child_greets_before_the_main_process_is_done
+"""
+
+EXERCISES = """
+## 练习题 { #exercises }
+
+### 练习 1 { #exercise-1 }
+
+```python
+--8<-- "exitcode/01_task.py"
+```
+
+先想一想：两次打印的 exitcode 各是什么？想好了再展开答案。
+
+??? success "答案：真实运行的输出"
+
+    ```python exec="on"
+    --8<-- "exitcode/01_task.py"
+    ```
+
+### 练习 2 { #exercise-2 }
+
+```python
+--8<-- "exitcode/02_task.py"
+```
+
+先想一想：terminate() 之后 exitcode 是多少？想好了再展开答案。
+
+??? success "答案：真实运行的输出"
+
+    ```python exec="on"
+    --8<-- "exitcode/02_task.py"
+    ```
 """
 
 IMPORTED_GUARANTEES = """\
@@ -125,6 +158,8 @@ def test_adding_an_example_and_importing_a_lesson_leave_the_content_tests_green(
         ["01_task", "02_task", "03_task", "04_task"]
     )
     (repo / "tests/lesson_invariants/exitcode.py").write_text(IMPORTED_GUARANTEES, encoding="utf-8")
+    with (repo / "docs/exitcode.md").open("a", encoding="utf-8") as handle:  # a lesson has two exercises
+        handle.write(EXERCISES)
     tests = subprocess.run(
         [
             *(sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-m", "content"),
