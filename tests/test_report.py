@@ -101,10 +101,12 @@ def test_each_row_is_one_block_and_method_of_outcomes_json(built_site: Path, lan
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_every_row_links_to_its_block(built_site: Path, language: str) -> None:
+    pages: dict[Path, BeautifulSoup] = {}  # each page parsed once, not once per row
     for row in report_rows(built_site, language):
         target = built_site / str(row["url"]).lstrip("/") / "index.html"
-        page = BeautifulSoup(target.read_text(encoding="utf-8"), "html.parser")
-        block = page.find(id=row["anchor"])
+        if target not in pages:
+            pages[target] = BeautifulSoup(target.read_text(encoding="utf-8"), "html.parser")
+        block = pages[target].find(id=row["anchor"])
         assert block is not None and block.select_one(".lessonkit-runs") is not None, row
 
 

@@ -31,8 +31,7 @@ def phone_layout_problems(phone, paths: list[str]) -> list[str]:
     for path in paths:
         phone.goto(path)
         phone.wait_for_load_state("networkidle")
-        for answer in phone.locator("details").all():
-            answer.evaluate("element => element.open = true")
+        phone.evaluate("document.querySelectorAll('details').forEach((element) => { element.open = true; })")
         layout = phone.evaluate(LAYOUT)
         if layout["scrollWidth"] > layout["width"]:
             problems.append(f"{path}: {layout['scrollWidth']} px wide on a {layout['width']} px screen")
