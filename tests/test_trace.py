@@ -309,9 +309,11 @@ def test_a_stuck_run_s_trace_says_it_was_stopped_not_that_it_exited() -> None:
         stuck_after=1,
     )
     assert result.stuck and result.returncode is None
-    trace = build_trace(result.trace, result.returncode, result.output, stopped=True)
+    trace = build_trace(result.trace, result.returncode, result.output, stopped=result.stuck)
     [end] = [e for e in trace["events"] if e["kind"] == "exit" and e["process"] == "MainProcess"]
     assert end["stopped"] and end["exitcode"] is None
+    assert trace["events"][-1] is end, "stopped after everything it printed"
+    assert end["t"] >= max(e["t"] for e in trace["events"][:-1]) + 1, "once it had been stuck for a second"
     assert printed_by(trace, "taking it again") == ["Process-1"]
     assert any("MainProcess never ends: the run is stopped" in s for s in describe_events(trace, "en"))
     assert not any("exits with code None" in sentence for sentence in describe_events(trace, "en"))

@@ -267,9 +267,7 @@ def judge_results(
     shown = results[outcomes.shown.runs[0] - 1]
     return replace(
         outcomes,
-        trace=build_trace(
-            shown.trace, shown.returncode, shown.output, stopped=shown.timed_out or shown.stuck > 0
-        ),
+        trace=build_trace(shown.trace, shown.returncode, shown.output, stopped=_stopped_after(shown)),
         median_seconds=round(statistics.median(result.duration for result in results), 3),
         peak_processes=max(result.peak_processes for result in results),
         peak_memory=max(result.peak_memory for result in results),
@@ -422,3 +420,10 @@ def _paired(inserted: Iterable[str], deleted: Sequence[str]) -> list[str]:
             available.remove(key)
             paired.append(key)
     return paired
+
+
+def _stopped_after(result: ExampleResult) -> float | None:
+    """Seconds after its last event that a run which never ended was stopped; None if it ended."""
+    if result.stuck:
+        return result.stuck
+    return 0.0 if result.timed_out else None

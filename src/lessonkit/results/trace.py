@@ -34,7 +34,7 @@ def build_trace(
     returncode: int | None,
     output: str | None = None,
     *,
-    stopped: bool = False,
+    stopped: float | None = None,
 ) -> dict[str, Any] | None:
     """Return the trace of one run, or None when it recorded nothing (tracing was off).
 
@@ -46,8 +46,9 @@ def build_trace(
             recorded write it matches (``null`` for a line no traced write explains, such
             as one a C extension wrote), and recorded lines that never reached the output
             (the process was killed first) are dropped.
-        stopped: The run never ended: it was stopped (stuck, or at its timeout), so the main
-            process's last event says so instead of an exit code.
+        stopped: The run never ended: it was stopped (stuck, or at its timeout) this many seconds
+            after its last traced event, so the main process's last event says so, at that time,
+            instead of an exit code. None: it ended.
     """
     ordered = sorted(events, key=lambda event: event["t"])
     main_pid = next((e["pid"] for e in ordered if e["kind"] == "process" and e.get("role") == "main"), None)
@@ -192,7 +193,7 @@ class _TraceBuilder:
         record["exitcode"] = exitcode
         self._event(t, child, "exit", exitcode=exitcode)
 
-    def finish(self, returncode: int | None, *, stopped: bool = False) -> dict[str, Any]:
+    def finish(self, returncode: int | None, *, stopped: float | None = None) -> dict[str, Any]:
         for pid in {owner for owner, _ in self.lines}:
             name = self._name(pid)
             if (self.processes[name]["exitcode"] or 0) >= 0:
@@ -200,8 +201,8 @@ class _TraceBuilder:
             # A process killed by a signal never flushed it: that text was not printed.
         self.lines.clear()
         self.processes[MAIN]["exitcode"] = returncode
-        if stopped:
-            self._event(self.last, MAIN, "exit", exitcode=None, stopped=True)
+        if stopped is not None:  # after everything it printed, when it was stopped
+            self._event(self.last + max(1, int(stopped * 1e9)), MAIN, "exit", exitcode=None, stopped=True)
         else:
             self._event(self.last, MAIN, "exit", exitcode=returncode)
         self.events.sort(key=lambda event: event["_ns"])  # stable: same-time events keep their order
