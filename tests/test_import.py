@@ -21,7 +21,7 @@ import pytest
 from bs4 import BeautifulSoup
 from support import ROOT, mkdocs_build, small_site
 
-from lessonkit.importing.lesson import LessonError, read_lesson
+from lessonkit.importing.lesson import LessonError, program_name, read_lesson
 from lessonkit.importing.tidy import passes_checks, same_tree
 from lessonkit.site.lessons import MARKER
 
@@ -255,6 +255,7 @@ def test_a_program_that_does_not_parse_is_shown_not_run(tmp_path: Path) -> None:
 OWN_LESSON = """## 第一个进程
 
 ```python
+# first_process.py
 from multiprocessing import Process
 
 
@@ -298,11 +299,17 @@ def test_a_lesson_without_claimed_outputs_gets_real_ones_and_hidden_answers(tmp_
     lesson.write_text(OWN_LESSON, encoding="utf-8")
     programs = read_lesson(lesson).programs
     assert [p.announced for p in programs] == [True, False, False] and all(p.claim is None for p in programs)
+    assert [program_name(p, n) for n, p in enumerate(programs, start=1)] == [
+        "first_process",  # the file its first line names
+        "02_program",
+        "03_program",
+    ]
+    assert program_name(programs[0], 1, {"first_process"}) == "01_hello", "a name taken by another program"
     project = small_site(tmp_path / "project", HOME_PAGES, nav=NAV)
     done = lessonkit_import(project, str(lesson), "--slug", "own")
     assert done.returncode == 0, done.stderr
     page = (project / "docs/own.md").read_text(encoding="utf-8")
-    first = '```python exec="on"\n--8<-- "own/01_hello.py"\n```'
+    first = '```python exec="on"\n--8<-- "own/first_process.py"\n```'
     assert f"输出结果：\n\n{first}\n\n主进程等子进程结束。" in page, (
         "the real output goes where the lesson says"
     )

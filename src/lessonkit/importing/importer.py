@@ -228,7 +228,7 @@ def analyse(
     snippets: dict[str, str] = {}
     tidied = {}
     for number, program in enumerate(lesson.programs, start=1):
-        report = ProgramReport(program=program, name=program_name(program, number))
+        report = ProgramReport(program=program, name=program_name(program, number, {r.name for r in reports}))
         reports.append(report)
         if program.syntax_error is not None:
             report.not_run = f"shown, not run: it does not parse ({program.syntax_error})"

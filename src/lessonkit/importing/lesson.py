@@ -163,12 +163,30 @@ def read_lesson(path: Path) -> Lesson:
 _WORD = re.compile(r"[^a-z0-9]+")
 
 
-def program_name(program: Program, number: int) -> str:
-    """Return an ASCII file stem for a program: its number and the functions it runs.
+_FILE_COMMENT = re.compile(
+    r"^#\s*(?:(?:文件名|文件|file(?:name)?)\s*[:：]\s*)?(?P<stem>[A-Za-z_][A-Za-z0-9_]*)\.py\s*$", re.I
+)
+"""A first line naming the program's file, as lessons write it: ``# producer.py``, ``# 文件名：x.py``."""
 
-    The processes' targets (``Process(target=foo)``) name it best; else its functions;
-    else ASCII words of its heading; else ``program``.
+
+def named_file(program: Program) -> str | None:
+    """The file stem the program's first line names (``# queue_demo.py``), or None."""
+    first = program.code.lstrip("\n").split("\n", 1)[0].strip()
+    match = _FILE_COMMENT.match(first)
+    return match["stem"].lower() if match else None
+
+
+def program_name(program: Program, number: int, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """Return an ASCII file stem for a program.
+
+    The file its first line names (``# queue_demo.py``) is its name, unless another program of
+    the lesson took it. Else: its number and what it runs; the processes' targets
+    (``Process(target=foo)``) name it best; else its functions; else ASCII words of its heading;
+    else ``program``.
     """
+    named = named_file(program)
+    if named is not None and named not in taken:
+        return named
     words: list[str] = []
     if program.syntax_error is None:
         tree = ast.parse(program.code)
