@@ -80,6 +80,23 @@ if __name__ == "__main__":
     p.join()
 """
 
+NAP = """\
+import time
+from multiprocessing import Process
+
+
+def nap():
+    print("napping")
+    time.sleep(2)
+
+
+if __name__ == "__main__":
+    p = Process(target=nap)
+    p.start()
+    p.join()
+    print("awake")
+"""
+
 DEFAULTS = RunDefaults(start_methods=DEFAULT_START_METHODS, timeout=30)
 BOOTSTRAP_ERROR = "An attempt has been made to start a new process before the"
 
@@ -251,6 +268,12 @@ def test_a_busy_program_is_never_stuck() -> None:
     assert run.timed_out and not run.stuck
     problem = find_problem(run, options(stuck_after="0.5", timeout="2"))
     assert problem is not None and "was still running after 2 s without ever being stuck" in problem
+
+
+def test_a_sleeping_program_is_not_stuck() -> None:
+    """``time.sleep`` wakes by itself: a child asleep longer than stuck_after is waited for."""
+    run = run_example(NAP, start_method=StartMethod.FORK, timeout=30, filename="nap.py", stuck_after=0.5)
+    assert not run.stuck and run.returncode == 0 and run.output == "napping\nawake\n", run.output
 
 
 def test_a_stuck_run_must_still_print_what_expect_names() -> None:

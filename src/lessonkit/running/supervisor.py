@@ -11,8 +11,9 @@ from ``/proc`` every ``POLL`` seconds while their number or memory changes, less
 - kills them all when they use more memory together, or are more, than the limits allow;
 - kills them all when the run's time is up;
 - with ``--stuck-after S`` (S > 0), kills them all once none of them has run for S seconds: every
-  one asleep (a lock, a pipe, a join), no CPU time added, none started or ended. A deadlock looks
-  like that, however slowly a loaded machine got the run to it;
+  one waiting for another (a lock, a pipe, a join), none asleep for a set time (``time.sleep``
+  wakes by itself), no CPU time added, none started or ended. A deadlock looks like that, however
+  slowly a loaded machine got the run to it;
 - once the main process has exited, gives the rest ``grace`` seconds to finish, then
   names and kills whatever is left. multiprocessing's own helpers (the resource tracker,
   the forkserver) exit by themselves once the main process has gone, but on a loaded
@@ -129,8 +130,9 @@ def _stat(pid: str) -> tuple[int, str, str] | None:
 
 def activity(pids: list[int]) -> tuple[frozenset[int], int, bool]:
     """Return what shows that *pids* are doing something: who they are, their CPU time in clock
-    ticks (all threads), and whether one of them is running or waiting to run."""
-    ticks, running = 0, False
+    ticks (all threads), and whether one of them is running, waiting to run, or asleep for a set
+    time (``time.sleep``: it wakes by itself, so a run that sleeps is not stuck)."""
+    ticks, busy = 0, False
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat", "rb") as handle:
@@ -138,9 +140,18 @@ def activity(pids: list[int]) -> tuple[frozenset[int], int, bool]:
         except OSError:
             continue
         fields = text[text.rindex(")") + 2 :].split()
-        running = running or fields[0] == "R"
+        busy = busy or fields[0] == "R" or _sleeping(pid)
         ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return frozenset(pids), ticks, running
+    return frozenset(pids), ticks, busy
+
+
+def _sleeping(pid: int) -> bool:
+    """Whether *pid* waits in the kernel for a timer (``nanosleep``), not for another process."""
+    try:
+        with open(f"/proc/{pid}/wchan", "rb") as handle:
+            return b"nanosleep" in handle.read()
+    except OSError:
+        return False
 
 
 def _proc_table() -> ProcessTable:
