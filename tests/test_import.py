@@ -283,6 +283,23 @@ if __name__ == "__main__":
     p.join()
 ```
 
+```python
+from multiprocessing import Lock, Process
+
+
+def twice(lock):
+    print("第一次")
+    lock.acquire()
+    lock.acquire()
+
+
+if __name__ == "__main__":
+    lock = Lock()
+    p = Process(target=twice, args=(lock,))
+    p.start()
+    p.join()
+```
+
 ## 练习题
 
 ```python
@@ -298,11 +315,13 @@ def test_a_lesson_without_claimed_outputs_gets_real_ones_and_hidden_answers(tmp_
     lesson = tmp_path / "own.txt"
     lesson.write_text(OWN_LESSON, encoding="utf-8")
     programs = read_lesson(lesson).programs
-    assert [p.announced for p in programs] == [True, False, False] and all(p.claim is None for p in programs)
+    assert [p.announced for p in programs] == [True, False, False, False]
+    assert all(p.claim is None for p in programs)
     assert [program_name(p, n) for n, p in enumerate(programs, start=1)] == [
         "first_process",  # the file its first line names
         "02_program",
-        "03_program",
+        "03_twice",
+        "04_program",
     ]
     assert program_name(programs[0], 1, {"first_process"}) == "01_hello", "a name taken by another program"
     project = small_site(tmp_path / "project", HOME_PAGES, nav=NAV)
@@ -314,7 +333,9 @@ def test_a_lesson_without_claimed_outputs_gets_real_ones_and_hidden_answers(tmp_
         "the real output goes where the lesson says"
     )
     answer = '??? success "答案：真实运行的输出"\n\n    ```python exec="on"\n'
-    assert answer + '    --8<-- "own/03_program.py"\n    ```' in page, page
+    assert answer + '    --8<-- "own/04_program.py"\n    ```' in page, page
+    # A deadlock is declared, not shown as text: stuck in every run, stopped after 2 s of it.
+    assert '```python exec="on" stuck_after="2"\n--8<-- "own/03_twice.py"' in page, page
     assert page.index("先想一想") < page.index(answer), "the question first, then the hidden answer"
     assert "## 第一个进程" not in page, "the first heading is the title, not also a section"
     assert "原文" not in page, "no program has a claimed output, so the page speaks of none"

@@ -126,11 +126,20 @@ class ImportReport:
 # -- running -----------------------------------------------------------------------------------
 
 
-def _options(samples: int, fence: dict[str, str]) -> RunOptions:
+STUCK_AFTER = 2.0
+"""Seconds a run's processes all wait for each other before it counts as stuck: the first
+pass stops such a run then (not at the timeout), and a program stuck in every run is declared
+with ``stuck_after``."""
+
+
+def _options(samples: int, fence: dict[str, str], *, detect_stuck: bool = False) -> RunOptions:
+    """The options of a run: the fence's declarations; *detect_stuck*: stop a stuck run early
+    (the first pass, which learns what each program does)."""
     methods = DEFAULT_START_METHODS
     expect_methods = None
     if "expect_methods" in fence:
         expect_methods = tuple(StartMethod(m) for m in fence["expect_methods"].split())
+    stuck_after = float(fence["stuck_after"]) if "stuck_after" in fence else None
     return RunOptions(
         start_methods=methods,
         timeout=TIMEOUT,
@@ -138,6 +147,8 @@ def _options(samples: int, fence: dict[str, str]) -> RunOptions:
         expect=fence.get("expect"),
         samples=samples,
         expect_methods=expect_methods,
+        stuck_after=stuck_after,
+        watch_stuck_after=STUCK_AFTER if detect_stuck else None,
     )
 
 
@@ -145,8 +156,14 @@ def _declare(runs: dict[StartMethod, tuple[ExampleResult, ...]]) -> tuple[dict[s
     """Return the fence options that make these runs pass, or why no options can.
 
     A program that crashes in every run under a method gets ``expect`` (the exception's
-    line) and, when not under every method, ``expect_methods``.
+    line) and, when not under every method, ``expect_methods``. A program stuck in every run
+    under every method (a deadlock) gets ``stuck_after``.
     """
+    stuck = {method: all(result.stuck > 0 for result in results) for method, results in runs.items()}
+    if all(stuck.values()):  # each method's runs stopped at the first one, stuck
+        return {"stuck_after": f"{STUCK_AFTER:g}"}, None
+    if any(result.stuck > 0 for results in runs.values() for result in results):
+        return {}, "it got stuck in some runs only: a race that sometimes deadlocks"
     crashing: dict[StartMethod, ExampleResult] = {}
     for method, results in runs.items():
         for result in results:
@@ -240,11 +257,10 @@ def analyse(
         if report.name not in tidied:
             continue
         t = tidied[report.name]
-        first[report.name] = Example(t.rewritten, _options(samples, {}), f"{report.name}.py")
+        learn = _options(samples, {}, detect_stuck=True)
+        first[report.name] = Example(t.rewritten, learn, f"{report.name}.py")
         if not t.same_tree:
-            first[f"{report.name}/as-written"] = Example(
-                t.as_written, _options(samples, {}), f"{report.name}.py"
-            )
+            first[f"{report.name}/as-written"] = Example(t.as_written, learn, f"{report.name}.py")
     progress(f"lessonkit import: running {len(first)} programs {samples} times under each start method ...")
     runs = _run(executor, first, progress)
     # Crashing programs stop at their first failing run: declare what they print, run them again.
@@ -265,13 +281,13 @@ def analyse(
                     t.as_written, _options(samples, fence), f"{report.name}.py"
                 )
     if second:
-        progress(f"lessonkit import: running {len(second)} programs that raise again, with expect ...")
+        progress(f"lessonkit import: running {len(second)} programs that raise or hang again, declared ...")
         runs.update(_run(executor, second, progress))
     latest = {**first, **second}  # each candidate's example, with what it declares
     for report in reports:
         if report.name not in tidied or report.not_run is not None:
             continue
-        options = latest[report.name].options
+        options = _options(samples, report.fence)  # what the page declares, not how the first pass ran
         problems = [p for rs in runs[report.name].values() for r in rs if (p := find_problem(r, options))]
         if problems:
             report.not_run = f"shown, not run: it does not behave the same in every run ({problems[0]})"

@@ -50,6 +50,12 @@ def find_problem(result: ExampleResult, options: RunOptions, spell: Spelling = f
             f"under {method} it {ended}, but {stuck} says it hangs: that none of its processes "
             f"runs for {options.stuck_after:g} s. Make it hang in every run, or remove {stuck}"
         )
+    if result.stuck:
+        return (
+            f"under {method} it got stuck: none of its processes ran for {result.stuck:g} s, each waiting "
+            f"for another (a deadlock?). Fix it, or if it is meant to hang, declare "
+            f"{spell('stuck_after', '2')}"
+        )
     if result.timed_out:
         return (
             f"under {method} it was still running after {options.timeout:g} s and was killed "

@@ -94,6 +94,8 @@ def run_key(
     }
     if options.stuck_after is not None:  # only then, so that every other block keeps its key
         material["stuck_after"] = options.stuck_after
+    if options.watch_stuck_after is not None:
+        material["watch_stuck_after"] = options.watch_stuck_after
     blob = json.dumps(material, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
 
@@ -267,7 +269,7 @@ class Executor:
                 screen=example.options.screen,
                 stdin=example.options.stdin,
                 python=self.python,
-                stuck_after=example.options.stuck_after,
+                stuck_after=example.options.stop_stuck_after,
             )
         except BaseException as error:  # not a failing example (that is a result) but a broken run
             with self._lock:

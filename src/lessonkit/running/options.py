@@ -70,6 +70,14 @@ class RunOptions:
     """The program is meant to hang (a deadlock, say): a run is stopped, with all its processes,
     once none of them has run for this many seconds, and a run that ends by itself, or is still
     busy at ``timeout``, is a failure."""
+    watch_stuck_after: float | None = None
+    """Stop a run that gets stuck for this many seconds, without saying it should: a stuck run is
+    then a failure that says so (``lessonkit import`` learns this way which programs hang)."""
+
+    @property
+    def stop_stuck_after(self) -> float | None:
+        """Seconds of being stuck after which a run is stopped, declared or watched for; None: never."""
+        return self.stuck_after if self.stuck_after is not None else self.watch_stuck_after
 
     def expects_under(self, method: StartMethod) -> bool:
         """Whether ``expect`` and ``returncode`` apply to a run under *method*."""
