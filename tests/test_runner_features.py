@@ -252,7 +252,7 @@ def test_a_deadlock_is_stopped_once_stuck_and_what_it_printed_is_kept(method: St
     assert run.output == "taking the lock\ntaking it again\n", "stopped only once it was stuck"
     assert find_problem(run, declared) is None
     problem = find_problem(run, options())  # the same run, in a block that does not declare it
-    assert problem is not None
+    assert problem is not None and "it got stuck" in problem and 'declare stuck_after="2"' in problem
 
 
 def test_a_program_that_ends_fails_a_block_meant_to_hang(no_guard_runs) -> None:
