@@ -371,11 +371,7 @@ def run_command(args: argparse.Namespace) -> int:
         timeout = parse_timeout(args.timeout or "30", flag_spelling)
         stuck_after = None
         if args.stuck_after is not None:
-            stuck_after = parse_stuck_after(args.stuck_after, flag_spelling)
-            if stuck_after >= timeout:
-                raise FenceOptionError(
-                    f"--stuck-after {args.stuck_after} must be shorter than --timeout ({timeout:g} s)"
-                )
+            stuck_after = parse_stuck_after(args.stuck_after, timeout, flag_spelling, "--timeout")
         screen = parse_screen(args.screen, flag_spelling)
         expect_methods = None
         if args.expect_methods is not None:

@@ -108,13 +108,25 @@ def parse_timeout(text: str, spell: Spelling = fence_spelling) -> float:
     return value
 
 
-def parse_stuck_after(text: str, spell: Spelling = fence_spelling) -> float:
-    """Parse the seconds a program meant to hang stays still before its run is stopped."""
+def parse_stuck_after(
+    text: str, timeout: float, spell: Spelling = fence_spelling, timeout_name: str = "the timeout"
+) -> float:
+    """Parse the seconds a program meant to hang stays still before its run is stopped.
+
+    It must be shorter than *timeout* (named *timeout_name* in the message), which stops a run
+    that never gets stuck.
+    """
     try:
-        return parse_timeout(text, spell)
+        value = parse_timeout(text, spell)
     except FenceOptionError as error:
         message = str(error).replace(spell("timeout", text), spell("stuck_after", text))
         raise FenceOptionError(message) from None
+    if value >= timeout:
+        raise FenceOptionError(
+            f"{spell('stuck_after', text)} must be shorter than {timeout_name} ({timeout:g} s): "
+            "the timeout stops a run that never gets stuck"
+        )
+    return value
 
 
 def parse_screen(text: str, spell: Spelling = fence_spelling) -> bool:
@@ -180,12 +192,7 @@ def parse_run_options(values: Mapping[str, str], *, returncode: int, defaults: R
         except ValueError as error:
             raise FenceOptionError(f'start_methods="{text}": {error}') from None
     timeout = parse_timeout(values["timeout"]) if "timeout" in values else defaults.timeout
-    stuck_after = parse_stuck_after(values["stuck_after"]) if "stuck_after" in values else None
-    if stuck_after is not None and stuck_after >= timeout:
-        raise FenceOptionError(
-            f'stuck_after="{values["stuck_after"]}" must be shorter than the timeout ({timeout:g} s): '
-            "the timeout stops a run that never gets stuck"
-        )
+    stuck_after = parse_stuck_after(values["stuck_after"], timeout) if "stuck_after" in values else None
     samples = parse_samples(values["samples"]) if "samples" in values else defaults.samples
     expect = values.get("expect")
     if expect is not None and not expect.strip():
