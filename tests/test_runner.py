@@ -77,10 +77,11 @@ def test_runs_under_a_terminal_when_the_os_has_one() -> None:
     assert result.output == f"{HAS_TERMINAL} {HAS_TERMINAL}\n"
 
 
-def test_pipes_fallback_is_unbuffered_and_says_so() -> None:
-    result = run("import sys; print(sys.stdout.isatty(), sys.stdout.line_buffering)", terminal=False)
+def test_a_pipe_run_keeps_python_s_own_buffering_and_says_so() -> None:
+    code = "import os, sys; print(sys.stdout.isatty(), 'PYTHONUNBUFFERED' in os.environ)"
+    result = run(code, terminal=False)
     assert result.terminal is False
-    assert result.output.startswith("False")
+    assert result.output == "False False\n", "block-buffered, as python x.py > out.txt"
 
 
 def test_a_script_that_sets_its_own_start_method_still_works() -> None:
@@ -210,6 +211,7 @@ def test_long_output_is_cut_with_a_notice() -> None:
 def test_the_environment_is_scrubbed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "do-not-leak")
     monkeypatch.setenv("GITHUB_TOKEN", "do-not-leak")
+    monkeypatch.setenv("PYTHONUNBUFFERED", "1")  # a terminal's run must keep a terminal's buffering
     code = """
         import os, sys
         print(sorted(os.environ))
@@ -225,6 +227,7 @@ def test_the_environment_is_scrubbed(monkeypatch: pytest.MonkeyPatch) -> None:
         "PATH", "TMPDIR", "PWD",
     }  # fmt: skip
     assert names <= allowed, names - allowed
+    assert "PYTHONUNBUFFERED" not in names or not HAS_TERMINAL, "inherited from the builder"
     assert result.output.splitlines()[1] == "."  # a private directory, shown relative
     assert result.output.splitlines()[2] == "True"  # stdin is empty
 

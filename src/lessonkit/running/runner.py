@@ -2,7 +2,9 @@
 
 On POSIX the script runs under an 80x24 pseudo-terminal that is its controlling
 terminal, so its stdout and stderr are buffered and interleaved exactly as in a
-terminal. Elsewhere it falls back to pipes with ``PYTHONUNBUFFERED=1``.
+terminal. Elsewhere it falls back to pipes with ``PYTHONUNBUFFERED=1``. Asked for a
+pipe (``terminal=False``), it runs as ``python NAME.py > out.txt`` does: its output
+goes to a pipe, block-buffered, so a parent's line may come after its child's.
 
 The script is started by :mod:`lessonkit.running.supervisor`, inside the sandbox of
 :mod:`lessonkit.running.sandbox` when this machine has one. The supervisor enforces the
@@ -27,7 +29,7 @@ import subprocess
 import tempfile
 import termios
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -364,12 +366,25 @@ def _largest_file(directories: tuple[Path, ...]) -> int:
     return largest
 
 
+def _check_files(files: Sequence[tuple[str, str]], filename: str) -> None:
+    """Refuse module files that would not sit beside the program as plain files of their own."""
+    names = [name for name, _ in files]
+    for name in names:
+        if name in ("", ".", "..") or "/" in name or "\\" in name or "\0" in name:
+            raise ValueError(f"module file {name!r} must be a plain file name, without a directory")
+        if name == filename:
+            raise ValueError(f"module file {name!r} has the program's own name")
+    if len(set(names)) != len(names):
+        raise ValueError(f"module files have the same name twice: {', '.join(names)}")
+
+
 def run_example(
     code: str,
     *,
     start_method: StartMethod,
     timeout: float,
     filename: str = "example.py",
+    files: Sequence[tuple[str, str]] = (),
     terminal: bool | None = None,
     repo_root: Path | None = None,
     output_limit: int = MAX_OUTPUT_BYTES,
@@ -388,7 +403,11 @@ def run_example(
         start_method: The ``multiprocessing`` default start method for this run.
         timeout: Seconds before every process of the run is killed.
         filename: The script's file name, as it appears in tracebacks.
-        terminal: Run under a pseudo-terminal (default: whenever the OS has one).
+        files: Module files placed beside the script, (file name, text): ``import worker``
+            finds ``worker.py``.
+        terminal: Run under a pseudo-terminal (default, and True: whenever the OS has one; where
+            it has none, pipes with ``PYTHONUNBUFFERED=1`` stand in). False: stdout and stderr
+            go to a pipe and stay block-buffered, as with ``python NAME.py > out.txt``.
         repo_root: A path to remove from the output.
         output_limit: Bytes of output kept before the rest is cut.
         isolation: Whether to run in the sandbox (see :mod:`lessonkit.running.sandbox`).
@@ -407,15 +426,20 @@ def run_example(
 
     Raises:
         IsolationUnavailable: *isolation* is required but this machine cannot sandbox.
+        ValueError: A module file's name has a directory in it, is the script's, or is repeated.
     """
+    _check_files(files, filename)
     ledger.record_run(code, filename, start_method.value)
     use_terminal = HAS_TERMINAL if terminal is None else terminal and HAS_TERMINAL
+    unbuffered = not use_terminal and terminal is not False  # the fallback stands in for a terminal
     sandboxed = sandbox.use_sandbox(isolation)
     interpreter = python or current_interpreter()
     python_path = str(interpreter.executable)
     with tempfile.TemporaryDirectory(prefix="lessonkit-") as tmp:
         directories = RunDirectories.create(Path(tmp).resolve())
         (directories.work / filename).write_text(code, encoding="utf-8")
+        for name, text in files:
+            (directories.work / name).write_text(text, encoding="utf-8")
         write_sitecustomize(directories.tools)
         shutil.copy(supervisor.__file__, directories.tools / "supervisor.py")
         if sandboxed:
@@ -429,6 +453,7 @@ def run_example(
             site_dir=tools,
             home=home,
             terminal=use_terminal,
+            unbuffered=unbuffered,
             path=sandbox.example_path_variable(interpreter),
             trace_file=f"{trace_dir}/{TRACE_FILE}" if trace else None,
         )

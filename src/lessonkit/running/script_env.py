@@ -62,6 +62,7 @@ def script_environment(
     terminal: bool,
     path: str,
     trace_file: str | None = None,
+    unbuffered: bool = True,
 ) -> dict[str, str]:
     """Return the minimal environment for one run: nothing secret is inherited.
 
@@ -69,9 +70,12 @@ def script_environment(
         start_method: The default start method ``sitecustomize`` sets.
         site_dir: Where ``sitecustomize.py`` is, as the example sees it.
         home: The example's ``HOME``, as it sees it.
-        terminal: Whether it runs under a terminal (else ``PYTHONUNBUFFERED=1``).
+        terminal: Whether it runs under a terminal.
         path: The example's ``PATH``.
         trace_file: Where the tracer writes, as the example sees it; None: no tracing.
+        unbuffered: Without a terminal, set ``PYTHONUNBUFFERED=1``, so that pipes interleave
+            the output as a terminal would (where the OS has no pseudo-terminal). False: a
+            plain pipe, block-buffered, as with ``python NAME.py > out.txt``. Never inherited.
     """
     env = {name: os.environ[name] for name in INHERITED_VARIABLES if name in os.environ}
     env.update(
@@ -90,6 +94,6 @@ def script_environment(
         env[TRACE_FILE_VARIABLE] = trace_file
     if terminal:
         env["TERM"] = "dumb"  # the terminal is 80x24 (set on the pty itself), without colours
-    else:
+    elif unbuffered:
         env["PYTHONUNBUFFERED"] = "1"
     return env
