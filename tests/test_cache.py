@@ -355,3 +355,66 @@ def test_the_number_of_samples_is_part_of_the_key() -> None:
     assert run_key("print(1)", StartMethod.FORK, options, "a.py") != run_key(
         "print(1)", StartMethod.FORK, more, "a.py"
     )
+
+
+def test_module_files_and_a_pipe_are_in_the_key_only_when_used() -> None:
+    options = RunOptions(start_methods=(StartMethod.FORK,), timeout=30)
+
+    def key(**changes: object) -> str:
+        return run_key("import tally\n", StartMethod.FORK, replace(options, **changes), "main.py")
+
+    base = key()
+    assert key(files=(), terminal=True) == base, "a block without them keeps its key"
+    keys = {
+        base,
+        key(files=(("tally.py", "TOTAL = 3\n"),)),
+        key(files=(("tally.py", "TOTAL = 40\n"),)),  # the module's text
+        key(files=(("count.py", "TOTAL = 3\n"),)),  # its name
+        key(terminal=False),
+    }
+    assert len(keys) == 5
+
+
+USES_TALLY = """\
+from multiprocessing import Process
+
+import tally
+
+
+def show():
+    print("total", tally.TOTAL)
+
+
+if __name__ == "__main__":
+    p = Process(target=show)
+    p.start()
+    p.join()
+"""
+
+TWO_FILES = """# Two files {{ #two }}
+
+{prose}
+
+```python exec="on" start_methods="spawn" files="demo/tally.py"
+--8<-- "demo/uses_tally.py"
+```
+"""
+
+
+def test_editing_a_module_file_reruns_the_block_that_places_it(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "snippets/demo/uses_tally.py").write_text(USES_TALLY)
+    (project / "snippets/demo/tally.py").write_text("TOTAL = 3\n")
+    for name in ("index.md", "index.en.md"):
+        (project / "docs" / name).write_text(TWO_FILES.format(prose="Prose."), encoding="utf-8")
+    plugin = build_in_process(project, monkeypatch)
+    assert plugin.executor.runs == 1, "one block under spawn; the English page reuses its run"
+    assert "total 3" in (project / "site/en/index.html").read_text(encoding="utf-8")
+    (project / "snippets/demo/tally.py").write_text("TOTAL = 40\n")
+    build_in_process(project, monkeypatch, config_plugin=plugin)  # as mkdocs serve rebuilds
+    assert [example.options.files for example in plugin.examples] == [(("tally.py", "TOTAL = 40\n"),)] * 2, (
+        "discovery read the page again: its block runs before rendering, with the new module"
+    )
+    assert plugin.executor.runs == 2
+    assert "total 40" in (project / "site/en/index.html").read_text(encoding="utf-8")

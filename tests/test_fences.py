@@ -291,6 +291,34 @@ print("expect_methods without expect or returncode")
 print("neither on nor off")
 ```
 
+```python exec="on" files="demo/nowhere.py"
+print("a module file that does not exist")
+```
+
+```python exec="on" files="demo/secret.txt"
+print("a module file that is not Python")
+```
+
+```python exec="on" files="../mkdocs.py"
+print("a module file outside the snippets base")
+```
+
+```python exec="on" files="/etc/worker.py"
+print("a module file given by an absolute path")
+```
+
+```python exec="on" files="demo/my-worker.py"
+print("a module file no import can name")
+```
+
+```python exec="on" files="demo/secret.py other/secret.py"
+print("two module files with one name")
+```
+
+```python exec="on" files="demo/literal.py"
+--8<-- "demo/literal.py"
+```
+
 ```python exec="on"
 print("the fine block after them")
 ```
@@ -303,7 +331,7 @@ def test_bad_options_fail_the_build_before_anything_runs(tmp_path: Path) -> None
     result = mkdocs_build(project, tmp_path / "site", env={"LESSONKIT_CACHE_DIR": str(tmp_path / "cache")})
     log = result.stderr
     assert result.returncode != 0
-    assert "9 executed block(s) have options lessonkit cannot use; nothing was run" in log, log[-3000:]
+    assert "16 executed block(s) have options lessonkit cannot use; nothing was run" in log, log[-3000:]
     assert "docs/bad.md:3: markdown-exec cannot read this fence's options" in log
     assert "docs/bad.md:7: option html is not allowed" in log
     assert "docs/bad.md:11: unknown option timout (did you mean timeout?)" in log
@@ -315,6 +343,19 @@ def test_bad_options_fail_the_build_before_anything_runs(tmp_path: Path) -> None
     )
     assert 'docs/bad.md:33: expect_methods="spawn" needs expect="TEXT" or returncode="N"' in log
     assert 'docs/bad.md:37: screen="maybe" must be on or off' in log
+    assert 'docs/bad.md:41: files="demo/nowhere.py": no such file under the snippets base (snippets)' in log
+    assert 'docs/bad.md:45: files="demo/secret.txt" is not a .py file' in log
+    assert 'docs/bad.md:49: files="../mkdocs.py": leaves the snippets base (snippets)' in log
+    assert 'docs/bad.md:53: files="/etc/worker.py": an absolute path is not allowed' in log
+    assert 'docs/bad.md:57: files="demo/my-worker.py": my-worker.py is not a valid module name' in log
+    assert (
+        'docs/bad.md:61: files="demo/secret.py other/secret.py": other/secret.py and demo/secret.py would '
+        "both be placed as secret.py" in log
+    )
+    assert (
+        'docs/bad.md:65 (snippet snippets/demo/literal.py): files="demo/literal.py" has the name of the '
+        "program itself (literal.py)" in log
+    )
     assert "lessonkit: ran" not in log
 
 

@@ -96,6 +96,10 @@ def run_key(
         material["stuck_after"] = options.stuck_after
     if options.watch_stuck_after is not None:
         material["watch_stuck_after"] = options.watch_stuck_after
+    if options.files:  # the modules' text: editing one runs the block again
+        material["files"] = [list(file) for file in options.files]
+    if not options.terminal:
+        material["pipe"] = True
     blob = json.dumps(material, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
 
@@ -262,6 +266,8 @@ class Executor:
                 start_method=method,
                 timeout=example.options.timeout,
                 filename=example.filename,
+                files=example.options.files,
+                terminal=example.options.terminal,
                 repo_root=self.repo_root,
                 isolation=Isolation.REQUIRED if self.isolated else Isolation.OFF,
                 limits=example.options.limits,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import keyword
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from lessonkit.running.limits import LIMIT_NAMES, ResourceLimits
 from lessonkit.running.start_method import StartMethod
@@ -20,6 +22,7 @@ OPTION_NAMES = (
     "claim",
     "screen",
     "stdin",
+    "files",
     *LIMIT_NAMES,
 )
 """Fence options that belong to lessonkit; ``returncode`` is markdown-exec's own."""
@@ -73,6 +76,12 @@ class RunOptions:
     watch_stuck_after: float | None = None
     """Stop a run that gets stuck for this many seconds, without saying it should: a stuck run is
     then a failure that says so (``lessonkit import`` learns this way which programs hang)."""
+    files: tuple[tuple[str, str], ...] = ()
+    """Module files placed beside the program in its working directory for every run, as
+    (file name, text): ``import worker`` finds ``worker.py``."""
+    terminal: bool = True
+    """Run in a pseudo-terminal, as the site always does; False: stdout and stderr go to a pipe, as
+    with ``python x.py > out.txt`` (block-buffered: a parent's lines may come after its child's)."""
 
     @property
     def stop_stuck_after(self) -> float | None:
@@ -172,6 +181,57 @@ def parse_expect_methods(
     return methods
 
 
+FileReader = Callable[[str], str]
+"""Reads one path of a ``files`` option and returns its text, or raises :class:`FenceOptionError`
+saying why it cannot (no such file, outside the snippets base...)."""
+
+
+def parse_files(
+    text: str, *, program: str, read: FileReader, spell: Spelling = fence_spelling
+) -> tuple[tuple[str, str], ...]:
+    """Parse the module files placed beside *program* (its file name): space-separated paths.
+
+    Each file is placed under its base name, which must be a module name ending in ``.py`` (so
+    that ``import NAME`` finds it), differ from the other files' and from the program's own.
+
+    Returns:
+        (base name, text) of each file, in the order given.
+    """
+    paths = text.split()
+    if not paths:
+        raise FenceOptionError(
+            f"{spell('files', text)} names no file; give the module files the program imports, "
+            f"e.g. {spell('files', 'lesson/worker.py')}"
+        )
+    named: dict[str, str] = {}
+    files = []
+    for path in paths:
+        name = PurePosixPath(path).name
+        where = spell("files", text) if len(paths) == 1 else f"{spell('files', text)}: {path}"
+        if not name.endswith(".py"):
+            raise FenceOptionError(f"{where} is not a .py file; only Python modules can be imported")
+        module = name.removesuffix(".py")
+        if not module.isidentifier() or keyword.iskeyword(module):
+            raise FenceOptionError(
+                f"{where}: {name} is not a valid module name, so no import statement can find it; "
+                "rename it to letters, digits and underscores, not starting with a digit"
+            )
+        if name == program:
+            raise FenceOptionError(
+                f"{where} has the name of the program itself ({program}); it would replace the program"
+            )
+        if name in named:
+            raise FenceOptionError(
+                f"{where} and {named[name]} would both be placed as {name}; give them different names"
+            )
+        named[name] = path
+        try:
+            files.append((name, read(path)))
+        except FenceOptionError as error:
+            raise FenceOptionError(f"{where}: {error}") from None
+    return tuple(files)
+
+
 @dataclass(frozen=True)
 class RunDefaults:
     """The plugin-wide defaults a fence's options override."""
@@ -182,8 +242,23 @@ class RunDefaults:
     samples: int = 1
 
 
-def parse_run_options(values: Mapping[str, str], *, returncode: int, defaults: RunDefaults) -> RunOptions:
-    """Build :class:`RunOptions` from a fence's options (strings, as written in the fence)."""
+def no_files(path: str) -> str:
+    """The :data:`FileReader` of a context that has no snippets base to read module files from."""
+    raise FenceOptionError("this renderer has no snippets base to find it in")
+
+
+def parse_run_options(
+    values: Mapping[str, str],
+    *,
+    returncode: int,
+    defaults: RunDefaults,
+    program: str = "example.py",
+    read_file: FileReader = no_files,
+) -> RunOptions:
+    """Build :class:`RunOptions` from a fence's options (strings, as written in the fence).
+
+    *program* is the script's file name, *read_file* reads the module files ``files`` names.
+    """
     start_methods = defaults.start_methods
     if "start_methods" in values:
         text = values["start_methods"]
@@ -204,6 +279,7 @@ def parse_run_options(values: Mapping[str, str], *, returncode: int, defaults: R
         )
     screen = parse_screen(values["screen"]) if "screen" in values else True
     stdin = parse_stdin(values["stdin"]) if "stdin" in values else None
+    files = parse_files(values["files"], program=program, read=read_file) if "files" in values else ()
     try:
         limits = defaults.limits.with_values(dict(values))
     except ValueError as error:
@@ -219,4 +295,5 @@ def parse_run_options(values: Mapping[str, str], *, returncode: int, defaults: R
         screen=screen,
         stdin=stdin,
         stuck_after=stuck_after,
+        files=files,
     )

@@ -35,8 +35,10 @@ from lessonkit.running.executor import Example, Executor, Samples
 from lessonkit.running.options import (
     OPTION_NAMES,
     FenceOptionError,
+    FileReader,
     RunDefaults,
     RunOptions,
+    no_files,
     parse_run_options,
 )
 from lessonkit.site.pages import SITE_OPTION, FenceSite
@@ -105,6 +107,8 @@ class FenceContext:
     site_for: Callable[[str | None], FenceSite]
     language_for: Callable[[], str]
     read_claim: ClaimReader = no_claim_files
+    read_file: FileReader = no_files
+    """Reads a ``files`` path (relative to the snippets base), as :data:`FileReader` says."""
     execute: bool = True
     recorder: FenceRecorder | None = None
     """Set while discovering: record fences instead of running them."""
@@ -202,13 +206,22 @@ def validate_fence(
 
 
 def _fence_options(
-    extra: dict[str, str], kwargs: dict[str, Any], context: FenceContext
+    extra: dict[str, str], kwargs: dict[str, Any], context: FenceContext, program: str
 ) -> tuple[RunOptions, Judging]:
-    """Check and parse the fence's options, removing lessonkit's own from *extra*."""
+    """Check and parse the fence's options, removing lessonkit's own from *extra*.
+
+    *program* is the script's file name (``files`` may not reuse it).
+    """
     unknown = sorted(set(extra) - set(OPTION_NAMES) - PASSED_THROUGH)
     if unknown:
         raise FenceOptionError(_unknown_option_message(unknown))
-    options = parse_run_options(extra, returncode=kwargs.get("returncode", 0), defaults=context.defaults)
+    options = parse_run_options(
+        extra,
+        returncode=kwargs.get("returncode", 0),
+        defaults=context.defaults,
+        program=program,
+        read_file=context.read_file,
+    )
     try:
         mask = Mask(extra["mask"]) if "mask" in extra else Mask()
     except MaskError as error:
@@ -237,7 +250,7 @@ def format_fence(*, context: FenceContext, **kwargs: Any) -> Any:
         options, judging = None, Judging()
         if error is None:
             try:
-                options, judging = _fence_options(extra, kwargs, context)
+                options, judging = _fence_options(extra, kwargs, context, site.filename)
             except FenceOptionError as bad:
                 error = str(bad)
         if context.recorder is not None:

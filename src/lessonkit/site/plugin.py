@@ -23,7 +23,7 @@ import platform
 import time
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import markdown as python_markdown
@@ -249,6 +249,7 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
                 site_for=self._site,
                 language_for=self._language,
                 read_claim=self._read_claim,
+                read_file=self._read_module_file,
                 publish=self._publish,
             )
         self.context.executor = self.executor
@@ -414,6 +415,51 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
             'Give the claimed output\'s file relative to it, e.g. claim="lesson/original/example.txt"'
         )
 
+    def _snippets_bases(self) -> str:
+        """The snippets base paths, as a contributor names them (``snippets``)."""
+        return ", ".join(
+            str(b.relative_to(self.root) if b.is_relative_to(self.root) else b)
+            for b in self.expander.base_paths
+        )
+
+    def _module_file(self, path: str) -> Path | None:
+        """Where a ``files`` path is, found as snippets are; None if it is under no base.
+
+        Raises:
+            FenceOptionError: The path is absolute or leaves the snippets base.
+        """
+        if PurePosixPath(path).is_absolute() or Path(path).is_absolute():
+            raise FenceOptionError(
+                f"an absolute path is not allowed; give it relative to the snippets base "
+                f"({self._snippets_bases()})"
+            )
+        if ".." in PurePosixPath(path).parts:
+            raise FenceOptionError(
+                f"leaves the snippets base ({self._snippets_bases()}); '..' is not allowed"
+            )
+        for base in self.expander.base_paths:
+            candidate = (base / path).resolve()
+            if candidate.is_file():
+                if not candidate.is_relative_to(base):
+                    raise FenceOptionError(
+                        f"leads out of the snippets base ({self._snippets_bases()}) through a link"
+                    )
+                return candidate
+        return None
+
+    def _read_module_file(self, path: str) -> str:
+        """Read one path of a fence's ``files`` option, found as snippets are; return its text."""
+        found = self._module_file(path)
+        if found is None:
+            raise FenceOptionError(
+                f"no such file under the snippets base ({self._snippets_bases()}). Give the module's "
+                'file relative to it, e.g. files="lesson/worker.py"'
+            )
+        try:
+            return found.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise FenceOptionError(f"cannot be read: {error}") from None
+
     def _pages(self, files: Files) -> list[File]:
         """Return the Markdown files MkDocs will build, in the languages that are built."""
         inclusion = InclusionLevel.is_in_serve if self.command == "serve" else InclusionLevel.is_included
@@ -500,16 +546,18 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         return found
 
     def _snippet_stamps(self, fences: list[Any]) -> tuple[tuple[str, int, int], ...]:
-        """Return the size and modification time of each snippet the fences include."""
+        """Return the size and modification time of each snippet the fences include, and of each
+        module file their ``files`` options name (a block runs them too)."""
         stamps = []
         for fence in fences:
-            if not fence.include:
-                continue
-            for base in self.expander.base_paths:
-                path = base / fence.include
-                if path.is_file():
-                    stat = path.stat()
-                    stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
+            paths = [fence.include] if fence.include else []
+            paths += fence.options.get("files", "").split()
+            for relative in paths:
+                for base in self.expander.base_paths:
+                    path = base / relative
+                    if path.is_file():
+                        stat = path.stat()
+                        stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
         return tuple(stamps)
 
     def _mark(self, markdown: str, fences: list[Any]) -> str:
