@@ -115,3 +115,34 @@ def test_run_with_trace_says_what_each_process_did(tmp_path: Path) -> None:
     assert "multiprocessing terminates the daemon Process-1" in result.stdout
     assert "Process-1 is ended by signal 15 (exit code -15)" in result.stdout
     assert "Process-2 prints “the worker is done”" in result.stdout
+
+
+def test_run_places_module_files_beside_the_snippet(tmp_path: Path) -> None:
+    from test_files_and_pipe import MAIN, WORKER
+
+    (tmp_path / "main.py").write_text(MAIN, encoding="utf-8")
+    (tmp_path / "lesson").mkdir()
+    (tmp_path / "lesson/worker.py").write_text(WORKER, encoding="utf-8")
+    result = lessonkit("run", "main.py", "-m", "spawn", "--files", "lesson/worker.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "the child runs worker.work\nmain is done\n" in result.stdout
+    assert "running main.py with worker.py beside it under spawn" in result.stderr
+    bad = lessonkit("run", "main.py", "--files", "lesson/worker.py", "lesson/main.py", cwd=tmp_path)
+    assert bad.returncode == 2
+    assert (
+        "--files lesson/worker.py lesson/main.py: lesson/main.py has the name of the program itself"
+        in bad.stderr
+    )
+    missing = lessonkit("run", "main.py", "--files", "lesson/tally.py", cwd=tmp_path)
+    assert missing.returncode == 2 and "--files lesson/tally.py: no such file" in missing.stderr
+
+
+def test_run_through_a_pipe_shows_the_buffering_of_python_x_py_into_a_file(tmp_path: Path) -> None:
+    from test_files_and_pipe import BUFFERED
+
+    (tmp_path / "buffered.py").write_text(BUFFERED, encoding="utf-8")
+    result = lessonkit("run", "buffered.py", "-m", "spawn", "--pipe", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("==> spawn (exit 0, ")
+    assert "pipe, block-buffered" in result.stdout.splitlines()[0]
+    assert result.stdout.endswith("\nb\na\nc\n"), "the parent's first line waited in its buffer"

@@ -23,6 +23,7 @@ from lessonkit.running.options import (
     RunOptions,
     flag_spelling,
     parse_expect_methods,
+    parse_files,
     parse_samples,
     parse_screen,
     parse_stdin,
@@ -44,8 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run",
         help="run one snippet and print its output under each start method",
-        description="Run SNIPPET as `python FILE.py` in a fresh interpreter under a pseudo-terminal, "
-        "once per start method, and print the output the site would show.",
+        description="Run SNIPPET as `python FILE.py` in a fresh interpreter under a pseudo-terminal "
+        "(or, with --pipe, into a pipe), once per start method, and print the output the site would show.",
     )
     run.add_argument(
         "snippet",
@@ -86,6 +87,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TEXT",
         help="lines typed into the terminal, one each time the program waits for input, separated by "
         "a literal \\n (default: stdin closed, so input() meets EOF)",
+    )
+    run.add_argument(
+        "--files",
+        nargs="+",
+        action="extend",
+        metavar="PATH",
+        help="module files placed beside the snippet for every run, each under its base name, so that "
+        "`import worker` finds worker.py (paths from the current directory; as a fence's files=)",
+    )
+    run.add_argument(
+        "--pipe",
+        action="store_true",
+        help="send the output to a pipe instead of a terminal, as `python FILE.py > out.txt` does: "
+        "block-buffered, so a parent's line may come after its child's",
     )
     run.add_argument(
         "--isolation",
@@ -373,6 +388,11 @@ def run_command(args: argparse.Namespace) -> int:
         if args.stuck_after is not None:
             stuck_after = parse_stuck_after(args.stuck_after, timeout, flag_spelling, "--timeout")
         screen = parse_screen(args.screen, flag_spelling)
+        files = ()
+        if args.files is not None:
+            files = parse_files(
+                " ".join(args.files), program=snippet.name, read=_read_module_file, spell=flag_spelling
+            )
         expect_methods = None
         if args.expect_methods is not None:
             expect_methods = parse_expect_methods(
@@ -427,6 +447,8 @@ def run_command(args: argparse.Namespace) -> int:
         screen=screen,
         stdin=None if args.stdin is None else parse_stdin(args.stdin),
         stuck_after=stuck_after,
+        files=files,
+        terminal=not args.pipe,
     )
     try:
         executor = Executor(
@@ -440,8 +462,10 @@ def run_command(args: argparse.Namespace) -> int:
         return 2
     where = "in a sandbox" if executor.isolated else "without a sandbox"
     times = f"{samples} times each, up to {executor.jobs} at once, " if samples > 1 else ""
+    beside = f" with {', '.join(name for name, _ in files)} beside it" if files else ""
     print(
-        f"lessonkit: running {snippet} under {', '.join(m.value for m in methods)}, {times}{where} ...",
+        f"lessonkit: running {snippet}{beside} under {', '.join(m.value for m in methods)}, "
+        f"{times}{where} ...",
         file=sys.stderr,
     )
     example = Example(code=code, options=options, filename=snippet.name)
@@ -449,7 +473,7 @@ def run_command(args: argparse.Namespace) -> int:
     failed = False
     for method, results in zip(methods, per_method, strict=True):
         outcomes = judge_results(method.value, results, mask=mask, claim=claim)
-        _print_outcomes(outcomes, results)
+        _print_outcomes(outcomes, results, piped=not options.terminal)
         if outcomes.claim_seen is not None:
             abridged = " (tracebacks cut to their last line)" if outcomes.claim_abridged else ""
             print(
@@ -468,6 +492,16 @@ def run_command(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _read_module_file(path: str) -> str:
+    """Read one ``--files`` path (from the current directory) for :func:`parse_files`."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FenceOptionError("no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise FenceOptionError(f"cannot be read: {error}") from None
+
+
 def _status(result: ExampleResult) -> str:
     if result.limit is not None:
         return f"killed over {result.limit}"
@@ -478,9 +512,19 @@ def _status(result: ExampleResult) -> str:
     return f"exit {result.returncode}"
 
 
-def _print_outcomes(outcomes: MethodOutcomes, results: tuple[ExampleResult, ...]) -> None:
-    """Print one start method's runs: a header, then each outcome with its count."""
-    mode = "terminal" if all(r.terminal for r in results) else "pipes"
+def _print_outcomes(
+    outcomes: MethodOutcomes, results: tuple[ExampleResult, ...], *, piped: bool = False
+) -> None:
+    """Print one start method's runs: a header, then each outcome with its count.
+
+    *piped*: the runs were asked to write to a pipe (``--pipe``), not a terminal.
+    """
+    if all(r.terminal for r in results):
+        mode = "terminal"
+    elif piped:
+        mode = "pipe, block-buffered"
+    else:
+        mode = "pipes, unbuffered"
     statuses = sorted({_status(r) for r in results})
     usage = (
         f"peak {max(r.peak_processes for r in results)} processes, "
