@@ -39,6 +39,11 @@ Each volatile place is named by a **kind** (:data:`KINDS`):
   name (``Process-2``, ``ForkPoolWorker-1``, ``MainProcess``); or in each run, every value
   it shows is one that run printed at a place with such a hint. Other varying integers
   (``Starting: daemon 41838``: ``daemon`` is a name the program chose) are ``number``.
+  A program known to print process ids (``prints_pids``: its code reads ``.pid`` or calls
+  ``os.getpid()``) makes every varying integer with no other hint a ``pid``, and its pids need
+  not be new in each run: in the sandbox's pid namespace each run numbers its processes
+  afresh, so the runs under one start method print the same pids and only the start
+  methods differ.
 - ``date`` and ``time`` for dates and times of day; ``time`` also for a number after
   ``time()``, ``timestamp``, ``时间`` or ``时刻``.
 - ``duration`` for a number followed by a unit of time (``0.52 s``, ``1.0034秒``,
@@ -176,8 +181,13 @@ class _Place:
         return min((run, token.start) for run, token in self.tokens)
 
 
-def find_volatile(outputs: Sequence[str], *, kinds: Collection[str] = KINDS) -> Volatile | None:
+def find_volatile(
+    outputs: Sequence[str], *, kinds: Collection[str] = KINDS, prints_pids: bool = False
+) -> Volatile | None:
     """Find the values of the given *kinds* that differ between *outputs*, the runs of one program.
+
+    *prints_pids*: the program prints process ids, so a varying integer with no other hint is
+    one (see the module's docstring).
 
     Values of other kinds stay compared: leave out ``number`` to keep what a race decides
     (``实际：17``) in the outcomes. Return None when nothing differs that way (one run,
@@ -188,7 +198,7 @@ def find_volatile(outputs: Sequence[str], *, kinds: Collection[str] = KINDS) -> 
     if unknown:
         raise ValueError(f"unknown kinds {', '.join(unknown)}; the kinds are {', '.join(KINDS)}")
     texts = [ADDRESS.sub(MASKED, output) for output in outputs]
-    places, unsure = _varying_places(texts)
+    places, unsure = _varying_places(texts, prints_pids)
     _name_pids_seen_elsewhere(places)
     places = [place for place in places if place.kind in kinds]
     for place in places:
@@ -209,7 +219,9 @@ def find_volatile(outputs: Sequence[str], *, kinds: Collection[str] = KINDS) -> 
     return Volatile(pattern="|".join(alternatives), kinds=tuple(named))
 
 
-def _varying_places(texts: Sequence[str]) -> tuple[list[_Place], set[tuple[int, int, int]]]:
+def _varying_places(
+    texts: Sequence[str], prints_pids: bool = False
+) -> tuple[list[_Place], set[tuple[int, int, int]]]:
     """Return each place, of each shape seen in two runs or more, where the runs' values differ.
 
     Return too the (run, start, end) of the tokens of shapes seen in one run only: nothing
@@ -240,8 +252,8 @@ def _varying_places(texts: Sequence[str]) -> tuple[list[_Place], set[tuple[int, 
             {run: {line.tokens[i].value for line in lines if line.run == run} for run in runs}
             for i in range(len(shape[1]))
         ]
-        kinds = [_kind(shape, i, values[i]) for i in range(len(values))]
-        varying = {i for i in range(len(values)) if _varies(values[i], kinds[i])}
+        kinds = [_kind(shape, i, values[i], prints_pids) for i in range(len(values))]
+        varying = {i for i in range(len(values)) if _varies(values[i], kinds[i], prints_pids)}
         places += [_place(shape, i, lines, values, varying, kinds[i]) for i in sorted(varying)]
     return places, unsure
 
@@ -264,7 +276,12 @@ def _literals(line: str, offset: int, tokens: Sequence[_Token]) -> tuple[str, ..
     return tuple(literals)
 
 
-def _kind(shape: tuple[tuple[str, ...], tuple[str, ...]], index: int, values: dict[int, set[str]]) -> str:
+def _kind(
+    shape: tuple[tuple[str, ...], tuple[str, ...]],
+    index: int,
+    values: dict[int, set[str]],
+    prints_pids: bool = False,
+) -> str:
     """The kind of the place *index* of *shape* by the words around it, as this module's docstring says."""
     literals, token_kind = shape[0], shape[1][index]
     if token_kind != "number":
@@ -275,10 +292,10 @@ def _kind(shape: tuple[tuple[str, ...], tuple[str, ...]], index: int, values: di
     if _TIME_BEFORE.search(before):
         return "time"
     integers = all(value.isdigit() for seen in values.values() for value in seen)
-    return "pid" if _PID_BEFORE.search(before) and integers else "number"
+    return "pid" if integers and (prints_pids or _PID_BEFORE.search(before)) else "number"
 
 
-def _varies(values: dict[int, set[str]], kind: str) -> bool:
+def _varies(values: dict[int, set[str]], kind: str, prints_pids: bool = False) -> bool:
     """Whether a place of *kind* with these *values* in each run is volatile.
 
     No single run may show every value seen there (runs printing the line fewer times
@@ -290,8 +307,8 @@ def _varies(values: dict[int, set[str]], kind: str) -> bool:
     every = set().union(*values.values())
     if any(seen >= every for seen in values.values()):
         return False
-    if kind not in ("pid", "number"):
-        return True
+    if kind not in ("pid", "number") or (kind == "pid" and prints_pids):
+        return True  # a sandbox's runs under one start method print the same pids
     runs_showing = Counter(value for seen in values.values() for value in seen)
     fresh = [run for run, seen in values.items() if any(runs_showing[value] == 1 for value in seen)]
     return 2 * len(fresh) >= len(values)
