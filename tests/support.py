@@ -230,3 +230,42 @@ def lesson_invariants(slug: str) -> dict[str, Any]:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return dict(module.INVARIANTS)
+
+
+CLAIM_BOX = re.compile(r'^\?\?\? quote "原文给出的输出')
+
+
+def bare_fences(page: str) -> list[str]:
+    """Every fence of *page* that is neither executed, nor a snippet's source, nor inside the
+    collapsed box that keeps a claim of a program that is not run."""
+    found, lines, in_box, index = [], page.split("\n"), False, 0
+    while index < len(lines):
+        line = lines[index]
+        if line.strip() and not line.startswith(" "):
+            in_box = bool(CLAIM_BOX.match(line))
+        opening = re.match(r"^(\s*)(`{3,}|~{3,})(.*)$", line)
+        if not opening:
+            index += 1
+            continue
+        fence = opening[2]
+        end = next(i for i in range(index + 1, len(lines)) if lines[i].strip() == fence)
+        body = "\n".join(lines[index + 1 : end])
+        if 'exec="on"' not in opening[3] and "--8<--" not in body and not in_box:
+            found.append(body)
+        index = end + 1
+    return found
+
+
+def shown_claims(page: str, lesson: object) -> list[str]:
+    """The claimed outputs of *lesson* (a :class:`~lessonkit.importing.lesson.Lesson`) that *page*
+    shows in a fence of its own, as if a run had printed them: every line of the claim is in one
+    of :func:`bare_fences`."""
+    claims = [program.claim for program in lesson.programs if program.claim]  # type: ignore[attr-defined]
+    found = []
+    for body in bare_fences(page):
+        shown = {line.strip() for line in body.split("\n") if line.strip()}
+        for claim in claims:
+            lines = {line.strip() for line in claim.split("\n") if line.strip()}
+            if lines and lines <= shown:
+                found.append(claim)
+    return found

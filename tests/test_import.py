@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from support import ROOT, mkdocs_build, small_site
+from support import ROOT, mkdocs_build, shown_claims, small_site
 
 from lessonkit.importing.lesson import LessonError, program_name, read_lesson
 from lessonkit.importing.tidy import passes_checks, same_tree
@@ -141,13 +141,17 @@ def test_my_lesson_s_wrong_claims_are_found_by_runs(mine_import) -> None:
     assert no_guard["verdict"] == "sometimes"
 
 
-def test_the_imported_pages_build_strictly_with_errata_and_an_english_banner(built: Path) -> None:
+def test_the_imported_pages_build_strictly_with_errata_and_an_english_banner(
+    project: Path, built: Path
+) -> None:
     zh = BeautifulSoup((built / "exitcode/index.html").read_text(encoding="utf-8"), "html.parser")
     count = len(read_lesson(MINE).programs)
     assert len(zh.select(".lessonkit-runs")) == count
     assert len(zh.select("details.lessonkit-claim")) == count
     warnings = [a.get_text() for a in zh.select(".admonition.warning")]
     assert any("0/" in w and "一次也没有出现" in w for w in warnings), warnings
+    page = (project / "docs/exitcode.md").read_text(encoding="utf-8")
+    assert shown_claims(page, read_lesson(MINE)) == [], "every claim is judged by runs, none shown bare"
     assert zh.select_one("h1").get("id") == "exitcode"
     en = BeautifulSoup((built / "en/exitcode/index.html").read_text(encoding="utf-8"), "html.parser")
     banner = en.select_one(".lessonkit-untranslated")
@@ -214,10 +218,22 @@ def test_an_edited_file_is_never_overwritten_without_force(project: Path, import
             "fresh",
             ":9: “输出结果” has no program since",
         ),
+        ("---\ntitle: [x\n---\n\n```python\nprint(1)\n```\n", "fresh", ":2: the front matter is not valid YAML"),
+        ("## 标题\n\n```\n$ pip install x\n```\n", "fresh", "no program found"),
         ("## 标题\n\n```python\nprint(1)\n```\n", "Not A Slug", "a slug is a lowercase ASCII name"),
         ("## 标题\n\n```python\nprint(1)\n```\n", "daemon", "belongs to another lesson"),
     ],
-    ids=["missing", "undecodable", "no-program", "marker-first", "marker-twice", "bad-slug", "taken-slug"],
+    ids=[
+        "missing",
+        "undecodable",
+        "no-program",
+        "marker-first",
+        "marker-twice",
+        "bad-front-matter",
+        "untagged-not-python",
+        "bad-slug",
+        "taken-slug",
+    ],
 )
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(
     project: Path, tmp_path: Path, content: str | bytes | None, slug: str, message: str
@@ -344,6 +360,7 @@ def test_a_lesson_without_claimed_outputs_gets_real_ones_and_hidden_answers(tmp_
     # changes every run, so the block expects the exception's name only.
     assert 'expect="_pickle.PicklingError"' in page and 'expect_methods="spawn forkserver"' in page, page
     assert "0x" not in page, "no address in the expect text"
+    assert shown_claims(page, read_lesson(lesson)) == []
     assert mkdocs_build(project, tmp_path / "site").returncode == 0
 
 

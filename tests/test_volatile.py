@@ -327,7 +327,9 @@ def test_the_pattern_survives_a_fence_attribute() -> None:
 def test_a_program_that_prints_pids_gets_them_masked_when_runs_repeat_them() -> None:
     """In the sandbox's pid namespace every run numbers its processes afresh: the runs under one
     start method print the same pid, and only the start methods differ."""
-    outputs = ["Starting: daemon 4\nExiting : daemon 4\n"] * 3 + ["Starting: daemon 5\nExiting : daemon 5\n"] * 3
+    outputs = ["Starting: daemon 4\nExiting : daemon 4\n"] * 3 + [
+        "Starting: daemon 5\nExiting : daemon 5\n"
+    ] * 3
     assert find_volatile(outputs, kinds=("pid",)) is None, "no hint: a number the program chose"
     found = find_volatile(outputs, kinds=("pid",), prints_pids=True)
     assert found is not None and found.kinds == ("pid",)

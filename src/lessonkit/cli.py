@@ -141,17 +141,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp = commands.add_parser(
         "import",
-        help="turn a lesson written like the seed into snippets, claims, a page and an errata report",
-        description="Read LESSON (UTF-8 or GB18030/GBK; headings, prose, ```python programs, the line "
-        "输出结果 and the claimed output), run every program under each start method, and write "
-        "snippets/SLUG/, docs/SLUG.md and the nav entry, all or nothing. Prints a table of the claims' "
-        "verdicts: matches, never-seen, sometimes, no-claim (or not-run).",
+        help="turn a lesson into snippets, claims, a page and an errata report",
+        description="Read LESSON (UTF-8 or GB18030/GBK Markdown: front matter, headings, prose, programs in "
+        "fences tagged python or untagged, >>> sessions, and the outputs it claims, found after a line "
+        "such as 输出结果 or a sentence ending with a colon, or after a shell prompt such as "
+        "`$ python3 x.py`), run every program under each start method, and write snippets/SLUG/, "
+        "docs/SLUG.md and the nav entry, all or nothing. Prints a table with each program's verdict: "
+        "matches, sometimes, never-seen, seen-through-pipe, no-claim, module, python2 or not-run.",
     )
     imp.add_argument("lesson", type=Path, help="the lesson's text file")
     imp.add_argument("--slug", required=True, help="the lesson's lowercase ASCII name: docs/SLUG.md, /SLUG/")
     imp.add_argument("--report", type=Path, help="also write the report as JSON to this file")
     imp.add_argument(
         "--force", action="store_true", help="overwrite files edited since the last import of this lesson"
+    )
+    imp.add_argument(
+        "--upgrade-python2",
+        action="store_true",
+        help="convert Python 2 programs to Python 3 (with fissix's 2to3 fixers) and run them; the page "
+        "lists the changes (default: show them, not run)",
     )
     imp.add_argument(
         "--samples", "-n", default="20", help="runs per program and start method (1 to 200; default: 20)"
@@ -346,6 +354,7 @@ def import_command(args: argparse.Namespace) -> int:
             executor,
             samples=samples,
             force=args.force,
+            upgrade_python2=args.upgrade_python2,
             progress=lambda line: print(line, file=sys.stderr, flush=True),
         )
     except ImportRefused as error:
