@@ -218,7 +218,11 @@ def test_an_edited_file_is_never_overwritten_without_force(project: Path, import
             "fresh",
             ":9: “输出结果” has no program since",
         ),
-        ("---\ntitle: [x\n---\n\n```python\nprint(1)\n```\n", "fresh", ":2: the front matter is not valid YAML"),
+        (
+            "---\ntitle: [x\n---\n\n```python\nprint(1)\n```\n",
+            "fresh",
+            ":2: the front matter is not valid YAML",
+        ),
         ("## 标题\n\n```\n$ pip install x\n```\n", "fresh", "no program found"),
         ("## 标题\n\n```python\nprint(1)\n```\n", "Not A Slug", "a slug is a lowercase ASCII name"),
         ("## 标题\n\n```python\nprint(1)\n```\n", "daemon", "belongs to another lesson"),

@@ -44,12 +44,25 @@ def untranslated_pages(docs: Path = DOCS) -> list[Path]:
 
 
 def headings(page: Path) -> list[tuple[int, str | None]]:
-    """Return (level, anchor) for every Markdown heading outside code fences."""
-    found, in_fence = [], False
+    """Return (level, anchor) for every Markdown heading outside code fences.
+
+    A fence closes, as CommonMark says, on a line of its own character at least as long as the
+    one that opened it, so a ````` ````markdown ````` fence may show a ```` ``` ```` one inside.
+    """
+    found, fence = [], ""
     for line in page.read_text(encoding="utf-8").splitlines():
-        if re.match(r"^\s*(```|~~~)", line):
-            in_fence = not in_fence
-        elif not in_fence and (m := HEADING.match(line)):
+        marker = re.match(r"^\s*(`{3,}|~{3,})(.*)$", line)
+        if (
+            fence
+            and marker
+            and marker[1][0] == fence[0]
+            and len(marker[1]) >= len(fence)
+            and not marker[2].strip()
+        ):
+            fence = ""
+        elif not fence and marker:
+            fence = marker[1]
+        elif not fence and (m := HEADING.match(line)):
             found.append((len(m[1]), m["anchor"]))
     return found
 

@@ -445,7 +445,8 @@ def analyse(
     # Crashing programs stop at their first failing run: declare what they print, run them again.
     second: dict[str, Example] = {}
     for report in runnable:
-        fence, problem = _declare(runs[report.name])
+        # What the lesson's own code does decides the declarations, never an error of a rewrite.
+        fence, problem = _declare(runs.get(f"{report.name}/as-written", runs[report.name]))
         if problem is not None:
             report.not_run = f"shown, not run: {problem}"
             continue
