@@ -118,6 +118,7 @@ def test_python2_is_named_and_shown_not_run_unless_converted(project: Path, repo
     assert all(p["python2"] and p["snippet"] is None for p in plain.values())
     page = (project / "docs/py2.md").read_text(encoding="utf-8")
     assert "这段程序是 Python 2 写的，没有运行" in page and 'exec="on"' not in page
+    assert "本页的程序都没有运行" in page and "真实运行得到的" not in page, "no run, so no word of runs"
     converted = programs(reports, "py2up")
     assert [p["verdict"] for p in converted.values()] == ["matches", "matches"], converted
     assert all(p["upgraded"] for p in converted.values())

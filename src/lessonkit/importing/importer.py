@@ -717,21 +717,28 @@ def render_page(report: ImportReport) -> str:
     """Return ``docs/SLUG.md``."""
     slug, lesson = report.slug, report.lesson
     by_program = {id(p.program): p for p in report.programs}
-    out = [
-        *_front_matter(lesson),
-        f"# {lesson.title} {{ #{slug} }}",
-        "",
-        '!!! info "本页的输出是怎么来的"',
-        "",
-        "    本页的每一段“输出结果”都是构建网站时真实运行得到的：每个例子都以 `python 文件名.py` 的方式，",
-        "    在全新的解释器、伪终端里运行，在 fork、spawn、forkserver 三种启动方式下各运行多次，",
-        "    标签页下方写明每种结果出现的次数。",
-        "    这些运行是在一台共享的机器上并行进行的，机器的负载会改变竞争的走向，",
-        "    所以每次构建网站时次数都可能不同。",
-    ]
-    if any(program.program.claim is not None for program in report.programs):
-        out.append("    “原文给出的输出”里保留了原文的说法，并写出它在真实运行中出现了几次。")
-    out.append("")
+    out = [*_front_matter(lesson), f"# {lesson.title} {{ #{slug} }}", ""]
+    if not any(program.methods for program in report.programs):
+        out += [
+            '!!! info "本页的程序都没有运行"',
+            "",
+            "    每个程序下面写明了没有运行的原因；原文给出的输出保留在折叠框里，没有和真实的运行对照过。",
+            "",
+        ]
+    else:
+        out += [
+            '!!! info "本页的输出是怎么来的"',
+            "",
+            "    本页的每一段“输出结果”都是构建网站时真实运行得到的："
+            "每个例子都以 `python 文件名.py` 的方式，",
+            "    在全新的解释器、伪终端里运行，在 fork、spawn、forkserver 三种启动方式下各运行多次，",
+            "    标签页下方写明每种结果出现的次数。",
+            "    这些运行是在一台共享的机器上并行进行的，机器的负载会改变竞争的走向，",
+            "    所以每次构建网站时次数都可能不同。",
+        ]
+        if any(program.program.claim is not None and program.methods for program in report.programs):
+            out.append("    “原文给出的输出”里保留了原文的说法，并写出它在真实运行中出现了几次。")
+        out.append("")
     sections = 0
     title_part = lesson.title_heading
     answer: list[str] = []  # an exercise's hidden answer, put after the prose that asks the question
