@@ -24,9 +24,6 @@ import yaml
 PYTHON_INFOS = ("python", "py", "python3", "py3", "python2", "py2")
 """Fence tags of a program (compared in lower case: ``Python`` too)."""
 
-SESSION_INFOS = ("pycon", "pyrepl", "python-repl")
-"""Fence tags of an interactive session (a session is recognised by its ``>>>`` lines anyway)."""
-
 OUTPUT_LINES = ("输出结果", "运行结果")
 """A paragraph that is only one of these (with a colon, or bold) is the lesson's output line: the
 program's real output goes under it, whether or not the lesson typed one."""
