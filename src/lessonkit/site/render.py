@@ -22,6 +22,7 @@ from textwrap import indent
 
 from lessonkit.results.outcomes import BlockOutcomes, Mask, MethodOutcomes, mark_differences
 from lessonkit.running.runner import ExampleResult
+from lessonkit.site.chart import render_chart
 from lessonkit.site.timeline import COLOURS, lane_of, render_trace
 
 _TEXT = {
@@ -34,7 +35,6 @@ _TEXT = {
         "stuck": "卡住了：它的进程都停了 {seconds} 秒，没有一个在运行，于是连同所有进程一起被停止",
         "seen": "{runs} 次运行中出现 {count} 次",
         "once": "只运行了 1 次",
-        "load": "这些运行在一台共享的机器上并行进行，机器的负载会改变竞争的走向",
         "others": "其他 {n} 种结果",
         "legend": "与最常见的结果相比：{added} 多出的行 · {missing} 缺少的行 · {moved} 换了位置的行",
         "outcome_seen": "出现 {count} 次：",
@@ -52,7 +52,6 @@ _TEXT = {
         "stuck": "stuck: none of its processes ran for {seconds} s, so it was stopped with all of them",
         "seen": "seen in {count} of {runs} runs",
         "once": "run once",
-        "load": "the runs went in parallel on a shared machine, and load changes how races go",
         "others": "{n} other outcomes",
         "legend": "Compared with the most common outcome: {added} line not in it · "
         "{missing} line missing · {moved} line in another place",
@@ -77,8 +76,8 @@ def _one_other(language: str) -> str:
 def caption(result: ExampleResult, language: str, outcomes: MethodOutcomes | None = None) -> str:
     """Return the provenance line shown under one output, as HTML.
 
-    With *outcomes*, it also says how often the shown output was seen, and that load
-    changes the counts.
+    With *outcomes*, it also says how often the shown output was seen (that load changes the
+    counts is said once on the page, and on the outcome chart of a racy block).
     """
     text = _TEXT[language]
     method = result.start_method
@@ -96,9 +95,8 @@ def caption(result: ExampleResult, language: str, outcomes: MethodOutcomes | Non
     if outcomes is not None:
         if outcomes.runs == 1:
             seen = text["once"]
-        else:
+        else:  # the load note is the page's, once, and the chart's
             seen = text["seen"].format(count=outcomes.shown.count, runs=outcomes.runs)
-            seen = f"{seen} · {text['load']}"
         line += f'<br><span class="lessonkit-count">{html.escape(seen)}</span>'
     return f'<p class="lessonkit-caption">{line}</p>'
 
@@ -268,6 +266,9 @@ def render_block(
     rendered.markdown = (
         f'<div class="lessonkit-runs" lang="{language}" markdown>\n\n' + "\n".join(tabs) + "\n</div>\n"
     )
+    chart = render_chart(block, language, mask=mask)
+    if chart:  # a racy block: how every method's runs split, at a glance
+        rendered.markdown += "\n" + rendered.hold(chart) + "\n"
     if claim is not None:
         rendered.markdown += "\n" + rendered.hold(render_claim(claim, block, language)) + "\n"
     return rendered

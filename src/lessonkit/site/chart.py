@@ -1,0 +1,174 @@
+"""An outcome chart: how the runs of one racy block split, one bar per start method.
+
+Drawn at build time as HTML and CSS (``docs/assets/lessonkit.css``): no JavaScript, no request.
+It is a real table, so a screen reader reads the same numbers the bars show: one row per start
+method, one segment per outcome, as wide as its share of the runs and labelled with its count.
+An outcome has the same colour *and* pattern in every row (colour is never the only cue), so a
+reader sees at a glance that ``spawn`` is one colour and ``fork`` is not. Under the bars, a
+legend names each outcome by its first lines; opening one shows all its lines, marked against
+the first outcome as the tabs mark them.
+
+The numbers are those of the block's :class:`~lessonkit.results.outcomes.BlockOutcomes`, the
+object ``outcomes.json`` and the tabs are written from. Pure text: no MkDocs import.
+"""
+
+from __future__ import annotations
+
+import html
+
+from lessonkit.results.outcomes import BlockOutcomes, Mask, mark_differences
+
+STYLES = 6
+"""Outcomes with a colour and pattern of their own; the rarer ones share one grey segment."""
+
+FIRST_LINES = 2
+"""Lines of an outcome the legend shows before it is opened."""
+
+_TEXT = {
+    "zh": {
+        "caption": "每种启动方式的 {runs} 次运行分成了几种结果：每行一种启动方式，每段一种结果，"
+        "长度与出现次数成正比，段上的数字是次数。"
+        "这些运行在一台共享的机器上并行进行，机器的负载会改变竞争的走向。",
+        "method": "启动方式",
+        "outcomes": "各种结果的次数",
+        "outcome": "结果 {n}",
+        "rest": "其他 {n} 种结果",
+        "segment": "{name}：{runs} 次中 {count} 次",
+        "empty": "（没有输出）",
+        "more": "……还有 {n} 行",
+        "compare": "与结果 1 相比：+ 多出的行 · − 缺少的行 · ↕ 换了位置的行",
+    },
+    "en": {
+        "caption": "How the {runs} runs under each start method split into outcomes: one row per start "
+        "method, one segment per outcome, as long as its share of the runs, labelled with its count. "
+        "The runs went in parallel on a shared machine, and load changes how races go.",
+        "method": "Start method",
+        "outcomes": "Runs per outcome",
+        "outcome": "Outcome {n}",
+        "rest": "{n} other outcomes",
+        "segment": "{name}: {count} of {runs} runs",
+        "empty": "(no output)",
+        "more": "… {n} more lines",
+        "compare": "Compared with outcome 1: + line not in it · − line missing · ↕ line in another place",
+    },
+}
+
+_MARKS = {"added": "+", "missing": "−", "moved": "↕", "same": " "}
+
+
+def is_racy(block: BlockOutcomes) -> bool:
+    """Whether the block's runs gave more than one outcome under some start method."""
+    return any(len(method.outcomes) > 1 for method in block.methods)
+
+
+def chart_outcomes(block: BlockOutcomes, mask: Mask) -> list[tuple[str, dict[str, int]]]:
+    """Every distinct outcome of the block, across its start methods, with its count under each.
+
+    The same output (after *mask*) under two methods is one outcome. The most common over all
+    methods comes first (ties: the one seen first, in method order); each is given by the real
+    text of its first run.
+    """
+    found: dict[str, tuple[str, dict[str, int]]] = {}
+    for method in block.methods:
+        for outcome in method.outcomes:
+            key = mask.apply(outcome.output)
+            _, counts = found.setdefault(key, (outcome.output, {}))
+            counts[method.method] = counts.get(method.method, 0) + outcome.count
+    ordered = sorted(enumerate(found.values()), key=lambda item: (-sum(item[1][1].values()), item[0]))
+    return [entry for _, entry in ordered]
+
+
+def _lines(text: str) -> list[str]:
+    return text.rstrip("\n").split("\n") if text.strip() else []
+
+
+def _legend_entry(number: int, text: str, first: str, mask: Mask, language: str, style: str) -> str:
+    words = _TEXT[language]
+    name = words["outcome"].format(n=number)
+    lines = _lines(text)
+    shown = lines[:FIRST_LINES]
+    head = "\n".join(html.escape(line, quote=False) for line in shown) or html.escape(words["empty"])
+    if len(lines) > FIRST_LINES:
+        head += "\n" + html.escape(words["more"].format(n=len(lines) - FIRST_LINES))
+    if number == 1:
+        body = html.escape(text.rstrip("\n"), quote=False) or html.escape(words["empty"])
+        note = ""
+    else:
+        marked = []
+        for line in mark_differences(first, text, mask):
+            escaped = html.escape(line.text, quote=False)
+            if line.mark == "added":
+                escaped = f"<ins>{escaped}</ins>"
+            elif line.mark == "missing":
+                escaped = f"<del>{escaped}</del>"
+            marked.append(
+                f'<span class="lessonkit-line lessonkit-{line.mark}">{_MARKS[line.mark]} {escaped}</span>'
+            )
+        body = "\n".join(marked)
+        note = f'<p class="lessonkit-legend">{html.escape(words["compare"])}</p>'
+    return (
+        f'<li><details class="lk-chart-outcome"><summary><span class="lk-swatch {style}" aria-hidden="true">'
+        f'</span><span class="lk-chart-name">{html.escape(name)}</span>'
+        f'<code class="lk-chart-lines">{head}</code></summary>{note}'
+        f'<div class="no-copy highlight lessonkit-diff"><pre><span></span><code>{body}\n</code></pre></div>'
+        "</details></li>"
+    )
+
+
+def render_chart(block: BlockOutcomes, language: str, *, mask: Mask = Mask(), compact: bool = False) -> str:  # noqa: B008
+    """Return the chart of *block*'s outcomes as HTML, or ``""`` when the block is not racy.
+
+    *compact*: the report's small chart, bars only (no caption, no legend); its table still
+    names every number for a screen reader.
+    """
+    if not is_racy(block):
+        return ""
+    words = _TEXT[language]
+    outcomes = chart_outcomes(block, mask)
+    styled, rest = outcomes[:STYLES], outcomes[STYLES:]
+    rows = []
+    for method in block.methods:
+        segments = []
+        for number, (_, counts) in enumerate(styled, start=1):
+            count = counts.get(method.method, 0)
+            if count:
+                name = words["outcome"].format(n=number)
+                segments.append((f"lk-o{number}", name, count))
+        rest_count = sum(counts.get(method.method, 0) for _, counts in rest)
+        if rest_count:
+            segments.append(("lk-o-rest", words["rest"].format(n=len(rest)), rest_count))
+        cells = "".join(
+            f'<span class="lk-seg {style}" style="flex-grow: {count}">'
+            f'<span class="lk-seg-count" aria-hidden="true">{count}</span><span class="lk-sr">'
+            + html.escape(words["segment"].format(name=name, count=count, runs=method.runs))
+            + "</span></span>"
+            for style, name, count in segments
+        )
+        rows.append(
+            f'<tr><th scope="row">{html.escape(method.method)}</th>'
+            f'<td><span class="lk-bar">{cells}</span></td></tr>'
+        )
+    runs = "/".join(sorted({str(method.runs) for method in block.methods}))
+    head = "".join(f'<th scope="col">{html.escape(words[name])}</th>' for name in ("method", "outcomes"))
+    table = (
+        f'<table class="lk-chart-table"><thead class="lk-sr"><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    if compact:
+        return f'<div class="lk-chart lk-chart-compact" lang="{language}">{table}</div>'
+    first = styled[0][0]
+    legend = [
+        _legend_entry(number, text, first, mask, language, f"lk-o{number}")
+        for number, (text, _) in enumerate(styled, start=1)
+    ]
+    if rest:
+        legend.append(
+            f'<li><span class="lk-swatch lk-o-rest" aria-hidden="true"></span>'
+            f'<span class="lk-chart-name">{html.escape(words["rest"].format(n=len(rest)))}</span></li>'
+        )
+    caption = html.escape(words["caption"].format(runs=runs))
+    return (
+        f'<figure class="lk-chart" lang="{language}">{table}'
+        f'<ol class="lk-chart-legend">{"".join(legend)}</ol>'
+        f"<figcaption>{caption}</figcaption></figure>"
+    )
