@@ -1,4 +1,4 @@
-"""The outcome chart under every racy block: its counts are those of `outcomes.json`, and only racy blocks get one.
+"""The outcome chart under every racy block: its counts are `outcomes.json`'s; only racy blocks get one.
 
 The real site is read as built (both languages); the chart's own rules (one outcome, one style
 in every row) are checked on outcomes made up here. Nothing asserts how a race went: only that
@@ -8,12 +8,13 @@ the chart shows the same counts as the published outcomes, whatever they are.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from bs4 import BeautifulSoup
 
 from lessonkit.results.outcomes import BlockOutcomes, Mask, MethodOutcomes, Outcome
-from lessonkit.site.chart import STYLES, chart_outcomes, is_racy, render_chart
+from lessonkit.site.chart import STYLES, chart_outcomes, is_racy, render_bar, render_chart
 
 
 def _page_html(site: Path, page: str) -> Path:
@@ -107,3 +108,13 @@ def test_the_rarest_outcomes_share_one_segment() -> None:
     assert len(segments) == STYLES + 1 and "lk-o-rest" in segments[-1]["class"]
     assert segments[-1].select_one(".lk-seg-count").get_text() == "3"
     assert "其他 3 种结果" in soup.select(".lk-chart-legend li")[-1].get_text()
+
+
+def test_the_report_s_bar_has_the_chart_s_styles() -> None:
+    block = replace(
+        _block(("fork", [("pid 4\n", 3), ("x\n", 1)]), ("spawn", [("pid 5\n", 4)])), mask=r"(?<=pid )\d+"
+    )
+    spawn = BeautifulSoup(render_bar(block, "spawn", "en"), "html.parser")
+    assert [s["class"][1] for s in spawn.select(".lk-seg")] == ["lk-o1"], "pid 4 and pid 5 are one outcome"
+    assert "4 of 4 runs" in spawn.get_text()
+    assert render_bar(_block(("fork", [("x\n", 2)])), "fork", "en") == ""

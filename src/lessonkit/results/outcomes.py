@@ -285,6 +285,8 @@ class BlockOutcomes:
     methods: tuple[MethodOutcomes, ...]
     anchor: str = ""
     """The id of the block's outputs on its page."""
+    mask: str | None = None
+    """The block's ``mask`` pattern: outputs equal once masked are one outcome."""
 
     def to_json(self) -> dict[str, object]:
         """Return this block's entry of ``outcomes.json``."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 
-from lessonkit.results.outcomes import BlockOutcomes, Mask, mark_differences
+from lessonkit.results.outcomes import BlockOutcomes, Mask, MethodOutcomes, mark_differences
 
 STYLES = 6
 """Outcomes with a colour and pattern of their own; the rarer ones share one grey segment."""
@@ -61,7 +61,11 @@ def is_racy(block: BlockOutcomes) -> bool:
     return any(len(method.outcomes) > 1 for method in block.methods)
 
 
-def chart_outcomes(block: BlockOutcomes, mask: Mask) -> list[tuple[str, dict[str, int]]]:
+Outcomes = tuple[str, dict[str, int]]
+"""An outcome of the chart: the real text of its first run, and its count under each start method."""
+
+
+def chart_outcomes(block: BlockOutcomes, mask: Mask) -> list[Outcomes]:
     """Every distinct outcome of the block, across its start methods, with its count under each.
 
     The same output (after *mask*) under two methods is one outcome. The most common over all
@@ -115,47 +119,56 @@ def _legend_entry(number: int, text: str, first: str, mask: Mask, language: str,
     )
 
 
-def render_chart(block: BlockOutcomes, language: str, *, mask: Mask = Mask(), compact: bool = False) -> str:  # noqa: B008
-    """Return the chart of *block*'s outcomes as HTML, or ``""`` when the block is not racy.
+def _bar(method: MethodOutcomes, styled: list[Outcomes], rest: list[Outcomes], language: str) -> str:
+    """One start method's bar: a segment per outcome, in the chart's order and styles."""
+    words = _TEXT[language]
+    segments = []
+    for number, (_, counts) in enumerate(styled, start=1):
+        if counts.get(method.method, 0):
+            segments.append((f"lk-o{number}", words["outcome"].format(n=number), counts[method.method]))
+    rest_count = sum(counts.get(method.method, 0) for _, counts in rest)
+    if rest_count:
+        segments.append(("lk-o-rest", words["rest"].format(n=len(rest)), rest_count))
+    cells = "".join(
+        f'<span class="lk-seg {style}" style="flex-grow: {count}">'
+        f'<span class="lk-seg-count" aria-hidden="true">{count}</span><span class="lk-sr">'
+        + html.escape(words["segment"].format(name=name, count=count, runs=method.runs))
+        + "</span></span>"
+        for style, name, count in segments
+    )
+    return f'<span class="lk-bar">{cells}</span>'
 
-    *compact*: the report's small chart, bars only (no caption, no legend); its table still
-    names every number for a screen reader.
-    """
+
+def render_bar(block: BlockOutcomes, method: str, language: str) -> str:
+    """The bar of one start method of a racy block, for the report's row of that method; ``""``
+    for a block that is not racy. Its outcomes have the styles of the block's chart."""
+    if not is_racy(block):
+        return ""
+    outcomes = chart_outcomes(block, Mask(block.mask))
+    found = next(m for m in block.methods if m.method == method)
+    bar = _bar(found, outcomes[:STYLES], outcomes[STYLES:], language)
+    return f'<span class="lk-chart lk-chart-compact" lang="{language}">{bar}</span>'
+
+
+def render_chart(block: BlockOutcomes, language: str) -> str:
+    """Return the chart of *block*'s outcomes as HTML, or ``""`` when the block is not racy."""
     if not is_racy(block):
         return ""
     words = _TEXT[language]
+    mask = Mask(block.mask)
     outcomes = chart_outcomes(block, mask)
     styled, rest = outcomes[:STYLES], outcomes[STYLES:]
-    rows = []
-    for method in block.methods:
-        segments = []
-        for number, (_, counts) in enumerate(styled, start=1):
-            count = counts.get(method.method, 0)
-            if count:
-                name = words["outcome"].format(n=number)
-                segments.append((f"lk-o{number}", name, count))
-        rest_count = sum(counts.get(method.method, 0) for _, counts in rest)
-        if rest_count:
-            segments.append(("lk-o-rest", words["rest"].format(n=len(rest)), rest_count))
-        cells = "".join(
-            f'<span class="lk-seg {style}" style="flex-grow: {count}">'
-            f'<span class="lk-seg-count" aria-hidden="true">{count}</span><span class="lk-sr">'
-            + html.escape(words["segment"].format(name=name, count=count, runs=method.runs))
-            + "</span></span>"
-            for style, name, count in segments
-        )
-        rows.append(
-            f'<tr><th scope="row">{html.escape(method.method)}</th>'
-            f'<td><span class="lk-bar">{cells}</span></td></tr>'
-        )
+    rows = [
+        f'<tr><th scope="row">{html.escape(method.method)}</th>'
+        f"<td>{_bar(method, styled, rest, language)}</td></tr>"
+        for method in block.methods
+    ]
     runs = "/".join(sorted({str(method.runs) for method in block.methods}))
     head = "".join(f'<th scope="col">{html.escape(words[name])}</th>' for name in ("method", "outcomes"))
     table = (
         f'<table class="lk-chart-table"><thead class="lk-sr"><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
-    if compact:
-        return f'<div class="lk-chart lk-chart-compact" lang="{language}">{table}</div>'
     first = styled[0][0]
     legend = [
         _legend_entry(number, text, first, mask, language, f"lk-o{number}")

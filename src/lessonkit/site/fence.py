@@ -381,6 +381,7 @@ def _run_code(
         claim=judging.claim_path,
         methods=methods,
         anchor=site.anchor,
+        mask=judging.mask.pattern,
     )
     if context.outcomes is not None:
         context.outcomes.add(block)

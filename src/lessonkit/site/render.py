@@ -266,7 +266,7 @@ def render_block(
     rendered.markdown = (
         f'<div class="lessonkit-runs" lang="{language}" markdown>\n\n' + "\n".join(tabs) + "\n</div>\n"
     )
-    chart = render_chart(block, language, mask=mask)
+    chart = render_chart(block, language)
     if chart:  # a racy block: how every method's runs split, at a glance
         rendered.markdown += "\n" + rendered.hold(chart) + "\n"
     if claim is not None:

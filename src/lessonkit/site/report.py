@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lessonkit.results.outcomes import BlockOutcomes, Execution, OutcomesReport
+from lessonkit.site.chart import render_bar
 
 SUMMARY_MARKER = "<!-- lessonkit: report-summary -->"
 RUNS_MARKER = "<!-- lessonkit: report-runs -->"
@@ -250,7 +251,7 @@ def render_runs(report: OutcomesReport | None, pages: Sequence[ReportedPage], la
                 cells = (
                     html.escape(method.method),
                     str(method.runs),
-                    str(len(method.outcomes)),
+                    str(len(method.outcomes)) + render_bar(block, method.method, language),
                     html.escape(claim),
                     html.escape(median),
                     html.escape(cached),
