@@ -359,14 +359,15 @@ def _imports(code: str) -> set[str]:
     return names
 
 
-def _converted(program: Program) -> str | None:
-    """A Python 2 program converted to Python 3, to name it by what it runs; None if it cannot be."""
+def _converted(program: Program) -> Upgrade | Python2Error | None:
+    """A Python 2 program converted to Python 3 (to name it by what it runs, and to run it when
+    asked), why it cannot be, or None for a program that is not Python 2."""
     if not program.python2:
         return None
     try:
-        return upgrade(program.code).code
-    except Python2Error:
-        return None
+        return upgrade(program.code)
+    except Python2Error as error:
+        return error
 
 
 def _readied(lesson: Lesson, upgrade_python2: bool) -> tuple[list[ProgramReport], dict[str, str]]:
@@ -377,7 +378,8 @@ def _readied(lesson: Lesson, upgrade_python2: bool) -> tuple[list[ProgramReport]
     for number, program in enumerate(lesson.programs, start=1):
         converted = _converted(program)
         taken = {r.name for r in reports}
-        report = ProgramReport(program=program, name=program_name(program, number, taken, code=converted))
+        runs = converted.code if isinstance(converted, Upgrade) else None
+        report = ProgramReport(program=program, name=program_name(program, number, taken, code=runs))
         reports.append(report)
         code = program.code
         if program.python2:
@@ -387,12 +389,13 @@ def _readied(lesson: Lesson, upgrade_python2: bool) -> tuple[list[ProgramReport]
                     f"shown, not run: it is Python 2 ({signs}); --upgrade-python2 converts it and runs it"
                 )
                 continue
-            try:
-                report.upgraded = upgrade(code)
-            except Python2Error as error:
-                report.not_run = f"shown, not run: it is Python 2 ({signs}) and cannot be converted: {error}"
+            if not isinstance(converted, Upgrade):
+                report.not_run = (
+                    f"shown, not run: it is Python 2 ({signs}) and cannot be converted: {converted}"
+                )
                 continue
-            code = report.upgraded.code
+            report.upgraded = converted
+            code = converted.code
         elif program.syntax_error is not None:
             report.not_run = f"shown, not run: it does not parse ({program.syntax_error})"
             continue

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import html
 
-from lessonkit.results.outcomes import BlockOutcomes, Mask, MethodOutcomes, mark_differences
+from lessonkit.results.outcomes import BlockOutcomes, Mask, MethodOutcomes
+from lessonkit.site.marks import marked_lines
 
 STYLES = 6
 """Outcomes with a colour and pattern of their own; the rarer ones share one grey segment."""
@@ -52,8 +53,6 @@ _TEXT = {
         "compare": "Compared with outcome 1: + line not in it · − line missing · ↕ line in another place",
     },
 }
-
-_MARKS = {"added": "+", "missing": "−", "moved": "↕", "same": " "}
 
 
 def is_racy(block: BlockOutcomes) -> bool:
@@ -98,17 +97,7 @@ def _legend_entry(number: int, text: str, first: str, mask: Mask, language: str,
         body = html.escape(text.rstrip("\n"), quote=False) or html.escape(words["empty"])
         note = ""
     else:
-        marked = []
-        for line in mark_differences(first, text, mask):
-            escaped = html.escape(line.text, quote=False)
-            if line.mark == "added":
-                escaped = f"<ins>{escaped}</ins>"
-            elif line.mark == "missing":
-                escaped = f"<del>{escaped}</del>"
-            marked.append(
-                f'<span class="lessonkit-line lessonkit-{line.mark}">{_MARKS[line.mark]} {escaped}</span>'
-            )
-        body = "\n".join(marked)
+        body = marked_lines(first, text, mask)
         note = f'<p class="lessonkit-legend">{html.escape(words["compare"])}</p>'
     return (
         f'<li><details class="lk-chart-outcome"><summary><span class="lk-swatch {style}" aria-hidden="true">'

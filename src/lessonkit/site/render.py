@@ -20,9 +20,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from textwrap import indent
 
-from lessonkit.results.outcomes import BlockOutcomes, Mask, MethodOutcomes, mark_differences
+from lessonkit.results.outcomes import BlockOutcomes, Mask, MethodOutcomes
 from lessonkit.running.runner import ExampleResult
 from lessonkit.site.chart import render_chart
+from lessonkit.site.marks import MARKS, marked_lines
 from lessonkit.site.timeline import COLOURS, lane_of, render_trace
 
 _TEXT = {
@@ -63,10 +64,6 @@ _TEXT = {
         "are cut to their last line too when compared.",
     },
 }
-
-
-MARKS = {"added": "+", "missing": "−", "moved": "↕", "same": " "}
-"""The gutter sign of each kind of marked line."""
 
 
 def _one_other(language: str) -> str:
@@ -119,22 +116,14 @@ def render_other_outcomes(outcomes: MethodOutcomes, mask: Mask, language: str) -
         f'<p class="lessonkit-legend">{html.escape(legend)}</p>',
     ]
     for outcome in others:
-        lines = []
-        for marked in mark_differences(outcomes.shown.output, outcome.output, mask):
-            sign = MARKS[marked.mark]
-            body = html.escape(marked.text, quote=False)
-            if marked.mark == "added":
-                body = f"<ins>{body}</ins>"
-            elif marked.mark == "missing":
-                body = f"<del>{body}</del>"
-            lines.append(f'<span class="lessonkit-line lessonkit-{marked.mark}">{sign} {body}</span>')
+        lines = marked_lines(outcomes.shown.output, outcome.output, mask)
         seen = (
             text["outcome_once"] if outcome.count == 1 else text["outcome_seen"].format(count=outcome.count)
         )
         parts.append(f'<p class="lessonkit-outcome-count">{html.escape(seen)}</p>')
         parts.append(
             '<div class="no-copy highlight lessonkit-diff"><pre><span></span><code>'
-            + "\n".join(lines)
+            + lines
             + "\n</code></pre></div>"
         )
     parts.append("</details>")
