@@ -11,7 +11,9 @@ It finds the real site's examples from the pages themselves (every executed bloc
 the tests' own programs. One build runs each (example, start method) ``samples`` times (the
 block's ``samples`` option, or the site's, 20); a second build reads them from the cache. The
 script exits 1 if any of the real site's examples ran more often than one build runs it
-(something ran it again, instead of reading the results), naming each; 2 on bad input.
+(something ran it again, instead of reading the results), naming each; with ``--cold`` (the CI
+run began with no cache of results, as on a fresh clone), also if any ran less often (its
+results came from somewhere other than this run's build); 2 on bad input.
 """
 
 from __future__ import annotations
@@ -71,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
         default=int(os.environ.get("LESSONKIT_SAMPLES") or DEFAULT_SAMPLES),
         help="the site's runs per block and start method (default: LESSONKIT_SAMPLES, or 20)",
     )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="the CI run began with no cache of results: every example must have run exactly once",
+    )
     args = parser.parse_args(argv)
     if not args.ledger.is_file():
         print(f"ci_runs.py: {args.ledger} does not exist: was LESSONKIT_RUN_LOG set?", file=sys.stderr)
@@ -92,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         for (digest, method), (name, allowed) in sorted(examples.items(), key=lambda item: item[1])
         if runs[(digest, method)] > allowed
     ]
+    fewer = [
+        f"  {name} under {method}: {runs[(digest, method)]} runs, one build makes {allowed}"
+        for (digest, method), (name, allowed) in sorted(examples.items(), key=lambda item: item[1])
+        if runs[(digest, method)] < allowed
+    ]
     cached = sum(1 for key in examples if runs[key] == 0)
     if cached:
         print(f"  {cached} of the pairs did not run in this CI run (their results were read from a cache)")
@@ -99,7 +111,14 @@ def main(argv: list[str] | None = None) -> int:
         print("FAILED: these examples ran more often than one build runs them (something ran them again):")
         print("\n".join(again))
         return 1
-    print("OK: each of the real site's examples ran at most once per CI run (one build's samples)")
+    if args.cold and fewer:
+        print("FAILED: the run began with no cache, yet these examples ran less often than one build does:")
+        print("\n".join(fewer))
+        return 1
+    if args.cold:
+        print("OK: the run began with no cache; each real example ran exactly once (one build)")
+    else:
+        print("OK: each of the real site's examples ran at most once per CI run (one build's samples)")
     return 0
 
 
