@@ -109,6 +109,18 @@ BROKEN_CASES = {
         "print('fine')\n",
         ["unknown option start_method (did you mean start_methods?)", "nothing was run"],
     ),
+    "bad_predict": (
+        "fine.py",
+        '```python exec="on" predict="yes"\n--8<-- "broken/fine.py"\n```',
+        "print('fine')\n",
+        ['predict="yes": write predict="on"', "nothing was run"],
+    ),
+    "predict_outside_an_answer": (
+        "fine.py",
+        '```python exec="on" predict="on"\n--8<-- "broken/fine.py"\n```',
+        "print('fine')\n",
+        ['predict="on" needs the block inside an answer box'],
+    ),
     "missing_snippet": (
         "present.py",
         '```python exec="on"\n--8<-- "broken/absent.py"\n```',

@@ -569,6 +569,8 @@ def _counts(report: ProgramReport) -> str:
 
 def _fence_options(report: ProgramReport, slug: str) -> str:
     options = ['exec="on"']
+    if _in_exercise(report):  # the answer box opens after the reader's prediction is checked
+        options.append('predict="on"')
     options += [f'{name}="{value}"' for name, value in report.fence.items()]
     if report.files:
         options.append(f'files="{" ".join(f"{slug}/{name}.py" for name in report.files)}"')
@@ -643,8 +645,8 @@ def _results(program: ProgramReport, slug: str) -> list[str]:
     """The executed block that shows *program*'s real outputs, and its erratum if any.
 
     Under an exercise heading they are the answer, in a collapsed box the reader opens after
-    thinking, as the lessons write exercises: after the prose that follows the program (the
-    question), unless an ``输出结果`` line says where.
+    thinking (or after checking a prediction: ``predict="on"``), as the lessons write exercises:
+    after the prose that follows the program (the question), unless an ``输出结果`` line says where.
     """
     lines = [
         f"```python {_fence_options(program, slug)}",

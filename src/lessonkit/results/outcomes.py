@@ -296,6 +296,7 @@ class BlockOutcomes:
             "anchor": self.anchor,
             "snippet": self.snippet,
             "claim": self.claim,
+            "mask": self.mask,
             "methods": {m.method: m.to_json() for m in self.methods},
         }
 

@@ -42,6 +42,7 @@ from lessonkit.running.options import (
     parse_run_options,
 )
 from lessonkit.site.pages import SITE_OPTION, FenceSite
+from lessonkit.site.predict import build_prediction, render_prediction
 from lessonkit.site.render import render_block, render_pending, render_placeholder
 from lessonkit.site.render_cache import ID_PREFIX, RenderCache, RenderedBlock
 
@@ -49,6 +50,9 @@ log = get_plugin_logger("lessonkit")
 
 PASSED_THROUGH = {"title"}
 """Options markdown-exec leaves in ``extra`` that lessonkit lets through."""
+
+SHOWING = ("predict",)
+"""lessonkit's options that change only how a block is shown, never its runs."""
 
 REJECTED = {
     "html": "it would publish the output as raw HTML; lessonkit shows every output literally",
@@ -75,6 +79,8 @@ class Judging:
     """The claim file as a contributor names it, e.g. ``snippets/daemon/original/daemon_join.txt``."""
     claim: str | None = None
     """The claimed output itself."""
+    predict: bool = False
+    """``predict="on"``: the reader predicts the output before the answer opens (site/predict.py)."""
 
 
 ClaimReader = Callable[[str], tuple[str, str]]
@@ -172,13 +178,13 @@ def run_fence(*, executor: Executor, example: Example, site: FenceSite) -> list[
 
 
 def _unknown_option_message(unknown: list[str]) -> str:
-    known = [*OPTION_NAMES, "returncode", "source", "tabs", "id", "idprefix", "title", "updatetoc"]
+    known = [*OPTION_NAMES, *SHOWING, "returncode", "source", "tabs", "id", "idprefix", "title", "updatetoc"]
     hints = []
     for name in unknown:
         close = difflib.get_close_matches(name, known, n=1)
         hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
     return (
-        f"unknown option {', '.join(hints)}; lessonkit reads {', '.join(OPTION_NAMES)}, "
+        f"unknown option {', '.join(hints)}; lessonkit reads {', '.join((*OPTION_NAMES, *SHOWING))}, "
         "and markdown-exec reads returncode, source, tabs, id, title and others"
     )
 
@@ -212,7 +218,7 @@ def _fence_options(
 
     *program* is the script's file name (``files`` may not reuse it).
     """
-    unknown = sorted(set(extra) - set(OPTION_NAMES) - PASSED_THROUGH)
+    unknown = sorted(set(extra) - set(OPTION_NAMES) - set(SHOWING) - PASSED_THROUGH)
     if unknown:
         raise FenceOptionError(_unknown_option_message(unknown))
     options = parse_run_options(
@@ -226,11 +232,14 @@ def _fence_options(
         mask = Mask(extra["mask"]) if "mask" in extra else Mask()
     except MaskError as error:
         raise FenceOptionError(str(error)) from None
-    judging = Judging(mask=mask)
+    predict = extra.get("predict", "off")
+    if predict not in ("on", "off"):
+        raise FenceOptionError(f'predict="{predict}": write predict="on" (or "off", the default)')
+    judging = Judging(mask=mask, predict=predict == "on")
     if "claim" in extra:
         path, claim = context.read_claim(extra["claim"])
-        judging = Judging(mask=mask, claim_path=path, claim=claim)
-    for name in OPTION_NAMES:
+        judging = replace(judging, claim_path=path, claim=claim)
+    for name in (*OPTION_NAMES, *SHOWING):
         extra.pop(name, None)
     return options, judging
 
@@ -385,16 +394,24 @@ def _run_code(
     )
     if context.outcomes is not None:
         context.outcomes.add(block)
+    widget = ""
+    if judging.predict:  # drawn from the outcomes each time: cheap, and never stale
+        widget = render_prediction(
+            build_prediction(block, judging.mask, judging.claim),
+            language=context.language_for(),
+            where=site.describe(),
+            ident=f"{site.anchor or f'lk-line-{site.line}'}-predict",
+        )
     if stored is not None:
         MarkdownConverter.counter += 1  # as converting the tabs would: the next blocks' ids stay the same
         if context.publish is not None:
             for name, text in stored.assets.items():
                 context.publish(name, text)
-        return stored.html(f"exec-{MarkdownConverter.counter}--")
+        return widget + stored.html(f"exec-{MarkdownConverter.counter}--")
     rendered = render_block_html(block, samples, context=context, judging=judging, md=md)
     if cache is not None:
         cache.put(key, rendered)
-    return rendered.html(f"exec-{MarkdownConverter.counter}--")
+    return widget + rendered.html(f"exec-{MarkdownConverter.counter}--")
 
 
 def render_block_html(

@@ -65,6 +65,7 @@ from lessonkit.site.pages import (
     mark_fences,
     missing_snippets,
 )
+from lessonkit.site.predict import PredictError, lift_predictions
 from lessonkit.site.render_cache import FOLDER, RenderCache
 from lessonkit.site.report import (
     MARKERS,
@@ -761,6 +762,10 @@ class LessonkitPlugin(BasePlugin[LessonkitConfig]):
         if self._pages_built:
             self._pages_built[-1].append(page)
         html = focusable_code_blocks(html)
+        try:
+            html = lift_predictions(html)
+        except PredictError as error:
+            log.warning(str(error))  # fatal under --strict, as a fence's own errors are
         language = self._language()
         if self._translated(page, language):
             return html
