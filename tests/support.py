@@ -269,3 +269,17 @@ def shown_claims(page: str, lesson: object) -> list[str]:
             if lines and lines <= shown:
                 found.append(claim)
     return found
+
+
+def published_block(entry: dict[str, Any]) -> Any:
+    """A block of the built ``outcomes.json`` as a :class:`BlockOutcomes` (its runs' numbers are
+    not published, so each outcome's ``runs`` is empty)."""
+    from lessonkit.results.outcomes import BlockOutcomes, MethodOutcomes, Outcome
+
+    methods = tuple(
+        MethodOutcomes(name, m["runs"], tuple(Outcome(o["output"], o["count"], ()) for o in m["outcomes"]))
+        for name, m in entry["methods"].items()
+    )
+    return BlockOutcomes(
+        entry["page"], entry["line"], entry["snippet"], entry["claim"], methods, mask=entry["mask"]
+    )

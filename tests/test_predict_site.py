@@ -10,23 +10,10 @@ import json
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from support import lesson_slugs
+from support import lesson_slugs, published_block
 
-from lessonkit.results.outcomes import BlockOutcomes, Mask, MethodOutcomes, Outcome
+from lessonkit.results.outcomes import Mask
 from lessonkit.site.predict import build_prediction
-
-
-def published_block(entry: dict) -> BlockOutcomes:
-    """A block of ``outcomes.json`` as the build had it (its runs' numbers are not published)."""
-    methods = tuple(
-        MethodOutcomes(
-            method=name,
-            runs=method["runs"],
-            outcomes=tuple(Outcome(o["output"], o["count"], runs=()) for o in method["outcomes"]),
-        )
-        for name, method in entry["methods"].items()
-    )
-    return BlockOutcomes(entry["page"], entry["line"], entry["snippet"], entry["claim"], methods)
 
 
 def test_every_exercise_is_predicted_with_the_published_outcomes_before_its_answer(built_site: Path) -> None:

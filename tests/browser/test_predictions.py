@@ -11,9 +11,10 @@ import json
 from pathlib import Path
 
 import pytest
+from support import published_block
 from test_accessibility import serious_violations
 
-from lessonkit.results.outcomes import BlockOutcomes, Mask, MethodOutcomes, Outcome
+from lessonkit.results.outcomes import Mask
 from lessonkit.site.predict import Prediction, build_prediction, count_prediction
 
 COUNT = {"zh": "{method}：{runs} 次中 {count} 次", "en": "{method}: {count} of {runs} runs"}
@@ -25,13 +26,7 @@ def exercises(site: Path) -> list[tuple[dict, Prediction]]:
     for entry in json.loads((site / "outcomes.json").read_text(encoding="utf-8"))["blocks"]:
         if "exercise" not in (entry["snippet"] or "") or entry["page"].endswith(".en.md"):
             continue
-        methods = tuple(
-            MethodOutcomes(
-                name, m["runs"], tuple(Outcome(o["output"], o["count"], ()) for o in m["outcomes"])
-            )
-            for name, m in entry["methods"].items()
-        )
-        block = BlockOutcomes(entry["page"], entry["line"], entry["snippet"], entry["claim"], methods)
+        block = published_block(entry)
         found.append((entry, build_prediction(block, Mask(entry["mask"]))))
     return found
 
