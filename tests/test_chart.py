@@ -118,3 +118,41 @@ def test_the_report_s_bar_has_the_chart_s_styles() -> None:
     assert [s["class"][1] for s in spawn.select(".lk-seg")] == ["lk-o1"], "pid 4 and pid 5 are one outcome"
     assert "4 of 4 runs" in spawn.get_text()
     assert render_bar(_block(("fork", [("x\n", 2)])), "fork", "en") == ""
+
+
+def _summaries(html: str) -> list[str]:
+    """The text of each legend entry's summary (what a reader sees before opening it)."""
+    soup = BeautifulSoup(html, "html.parser")
+    return [entry.get_text() for entry in soup.select(".lk-chart-legend > li > details > summary")]
+
+
+def test_outcomes_that_share_their_start_are_told_apart_by_their_first_differences() -> None:
+    start = "start\npid {pid}\nworker A done\n"  # the same in every outcome, once pid is masked
+    block = replace(
+        _block(
+            (
+                "fork",
+                [
+                    (start.format(pid=4) + "worker B done\nend\n", 10),
+                    (start.format(pid=5) + "worker C done\nend\n", 5),
+                    (start.format(pid=6) + "worker D done\nworker E done\nend\n", 3),
+                ],
+            ),
+        ),
+        mask=r"(?<=pid )\d+",
+    )
+    first, second, third = _summaries(render_chart(block, "en"))
+    assert "start" in first and "pid 4" in first, "outcome 1 is named by its first lines"
+    assert len({first, second, third}) == 3, "no two entries look the same before they are opened"
+    for summary, line in ((second, "worker C done"), (third, "worker D done")):
+        assert "… 3 lines as in outcome 1" in summary, summary  # the masked pid line is not a difference
+        assert f"+line not in outcome 1: {line}" in summary, summary  # sign, screen-reader words, line
+        assert "start" not in summary and "pid" not in summary, summary
+    assert "worker E done" in third and "worker B done" not in third, "at most two differing lines"
+    soup = BeautifulSoup(render_chart(block, "en"), "html.parser")
+    shown = soup.select(".lk-chart-legend > li")[1].select_one("summary .lessonkit-added")
+    assert (
+        shown.select_one("[aria-hidden=true]").get_text() == "+" and shown.ins.get_text() == "worker C done"
+    )
+    zh = _summaries(render_chart(block, "zh"))
+    assert "……前 3 行与结果 1 相同" in zh[1] and "多出的行：" in zh[1] and "worker C done" in zh[1]
