@@ -7,7 +7,8 @@ An outcome has the same colour *and* pattern in every row (colour is never the o
 reader sees at a glance that ``spawn`` is one colour and ``fork`` is not. Under the bars, a
 legend names the first outcome by its first lines, and each other by its first lines that differ
 from the first outcome's (outcomes often share their start and part further down); opening one
-shows all its lines, marked against the first outcome as the tabs mark them.
+shows all its lines, marked against the first outcome as the tabs mark them. The rarest outcomes,
+grouped in one grey segment, open to a list of them, each with its runs and its marked lines.
 
 The numbers are those of the block's :class:`~lessonkit.results.outcomes.BlockOutcomes`, the
 object ``outcomes.json`` and the tabs are written from. Pure text: no MkDocs import.
@@ -47,6 +48,8 @@ _TEXT = {
         "gap_sr": "（中间省略了一些行）",
         "more_differences": ("……还有 1 处不同", "……还有 {n} 处不同"),
         "marks": {"added": "多出的行：", "missing": "缺少的行：", "moved": "换了位置的行："},
+        "runs": ("（1 次）", "（{n} 次）"),
+        "by_method": "（次数：{counts}）",
     },
     "en": {
         "caption": "How the {runs} runs under each start method split into outcomes: one row per start "
@@ -69,6 +72,8 @@ _TEXT = {
             "missing": "line missing:",
             "moved": "line in another place:",
         },
+        "runs": (" (1 run)", " ({n} runs)"),
+        "by_method": " (runs: {counts})",
     },
 }
 
@@ -165,6 +170,31 @@ def _legend_entry(number: int, text: str, first: str, mask: Mask, language: str,
     )
 
 
+def _rest_entry(rest: list[Outcomes], first: str, mask: Mask, methods: list[str], language: str) -> str:
+    """The legend's entry of the rarest outcomes, which share one grey segment: it opens to each of
+    them, numbered on from the styled ones, with its runs under each method and its marked lines."""
+    words = _TEXT[language]
+    items = []
+    for number, (text, counts) in enumerate(rest, start=STYLES + 1):
+        if len(methods) == 1:
+            seen = _counted(words["runs"], counts.get(methods[0], 0))
+        else:
+            seen = words["by_method"].format(counts=" · ".join(f"{m} {counts.get(m, 0)}" for m in methods))
+        items.append(
+            f'<li><p class="lk-chart-count"><span class="lk-chart-name">'
+            f"{html.escape(words['outcome'].format(n=number))}</span>{html.escape(seen)}</p>"
+            '<div class="no-copy highlight lessonkit-diff"><pre><span></span><code>'
+            f"{marked_lines(first, text, mask)}\n</code></pre></div></li>"
+        )
+    name = html.escape(words["rest"].format(n=len(rest)))
+    return (
+        '<li><details class="lk-chart-outcome"><summary><span class="lk-swatch lk-o-rest" aria-hidden="true">'
+        f'</span><span class="lk-chart-name">{name}</span></summary>'
+        f'<p class="lessonkit-legend">{html.escape(words["compare"])}</p>'
+        f'<ol class="lk-chart-rest">{"".join(items)}</ol></details></li>'
+    )
+
+
 def _bar(method: MethodOutcomes, styled: list[Outcomes], rest: list[Outcomes], language: str) -> str:
     """One start method's bar: a segment per outcome, in the chart's order and styles."""
     words = _TEXT[language]
@@ -221,10 +251,7 @@ def render_chart(block: BlockOutcomes, language: str) -> str:
         for number, (text, _) in enumerate(styled, start=1)
     ]
     if rest:
-        legend.append(
-            f'<li><span class="lk-swatch lk-o-rest" aria-hidden="true"></span>'
-            f'<span class="lk-chart-name">{html.escape(words["rest"].format(n=len(rest)))}</span></li>'
-        )
+        legend.append(_rest_entry(rest, first, mask, [method.method for method in block.methods], language))
     caption = html.escape(words["caption"].format(runs=runs))
     return (
         f'<figure class="lk-chart" lang="{language}">{table}'
