@@ -8,6 +8,7 @@ the chart shows the same counts as the published outcomes, whatever they are.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -107,7 +108,7 @@ def test_the_rarest_outcomes_share_one_segment() -> None:
     segments = soup.select(".lk-seg")
     assert len(segments) == STYLES + 1 and "lk-o-rest" in segments[-1]["class"]
     assert segments[-1].select_one(".lk-seg-count").get_text() == "3"
-    assert "其他 3 种结果" in soup.select(".lk-chart-legend li")[-1].get_text()
+    assert "其他 3 种结果" in soup.select(".lk-chart-legend > li")[-1].get_text()
 
 
 def test_the_report_s_bar_has_the_chart_s_styles() -> None:
@@ -118,3 +119,82 @@ def test_the_report_s_bar_has_the_chart_s_styles() -> None:
     assert [s["class"][1] for s in spawn.select(".lk-seg")] == ["lk-o1"], "pid 4 and pid 5 are one outcome"
     assert "4 of 4 runs" in spawn.get_text()
     assert render_bar(_block(("fork", [("x\n", 2)])), "fork", "en") == ""
+
+
+def _summaries(html: str) -> list[str]:
+    """The text of each legend entry's summary (what a reader sees before opening it)."""
+    soup = BeautifulSoup(html, "html.parser")
+    return [entry.get_text() for entry in soup.select(".lk-chart-legend > li > details > summary")]
+
+
+def test_outcomes_that_share_their_start_are_told_apart_by_their_first_differences() -> None:
+    start = "start\npid {pid}\nworker A done\n"  # the same in every outcome, once pid is masked
+    block = replace(
+        _block(
+            (
+                "fork",
+                [
+                    (start.format(pid=4) + "worker B done\nend\n", 10),
+                    (start.format(pid=5) + "worker C done\nend\n", 5),
+                    (start.format(pid=6) + "worker D done\nworker E done\nend\n", 3),
+                ],
+            ),
+        ),
+        mask=r"(?<=pid )\d+",
+    )
+    first, second, third = _summaries(render_chart(block, "en"))
+    assert "start" in first and "pid 4" in first, "outcome 1 is named by its first lines"
+    assert len({first, second, third}) == 3, "no two entries look the same before they are opened"
+    for summary, line in ((second, "worker C done"), (third, "worker D done")):
+        assert "… 3 lines as in outcome 1" in summary, summary  # the masked pid line is not a difference
+        assert f"+line not in outcome 1: {line}" in summary, summary  # sign, screen-reader words, line
+        assert "start" not in summary and "pid" not in summary, summary
+    assert "worker E done" in third and "worker B done" not in third, "at most two differing lines"
+    soup = BeautifulSoup(render_chart(block, "en"), "html.parser")
+    shown = soup.select(".lk-chart-legend > li")[1].select_one("summary .lessonkit-added")
+    assert (
+        shown.select_one("[aria-hidden=true]").get_text() == "+" and shown.ins.get_text() == "worker C done"
+    )
+    zh = _summaries(render_chart(block, "zh"))
+    assert "……前 3 行与结果 1 相同" in zh[1] and "多出的行：" in zh[1] and "worker C done" in zh[1]
+
+
+def test_the_other_outcomes_entry_opens_to_each_of_them_with_its_runs() -> None:
+    fork = [
+        ("o0", 20),
+        ("o1", 10),
+        ("o2", 8),
+        ("o3", 6),
+        ("o4", 5),
+        ("o5", 4),
+        ("o6", 2),
+        ("o7", 1),
+        ("o8", 1),
+    ]
+    spawn = [("o0", 15), ("o5", 3), ("o7", 2), ("o9", 1)]
+    block = _block(("fork", [(f"{t}\n", c) for t, c in fork]), ("spawn", [(f"{t}\n", c) for t, c in spawn]))
+    grouped = [text for text, _ in chart_outcomes(block, Mask())[STYLES:]]
+    assert grouped == ["o7\n", "o6\n", "o8\n", "o9\n"]
+    soup = BeautifulSoup(render_chart(block, "en"), "html.parser")
+    entry = soup.select(".lk-chart-legend > li")[-1]
+    assert entry.details.summary.get_text() == "4 other outcomes", "it opens, like the other entries"
+    items = entry.select(".lk-chart-rest > li")
+    assert [item.select_one(".lk-chart-name").get_text() for item in items] == [
+        f"Outcome {n}" for n in range(STYLES + 1, STYLES + 5)
+    ]
+    listed = {"fork": 0, "spawn": 0}
+    for item, text in zip(items, grouped, strict=True):
+        counts = dict(re.findall(r"(fork|spawn) (\d+)", item.select_one(".lk-chart-count").get_text()))
+        assert set(counts) == set(listed), counts
+        for method, count in counts.items():
+            listed[method] += int(count)
+        assert f"+ {text.strip()}" in item.select_one(".lessonkit-diff").get_text(), (
+            "marked against outcome 1"
+        )
+        assert "− o0" in item.select_one(".lessonkit-diff").get_text()
+    for row in soup.select("tbody tr"):
+        rest = row.select_one(".lk-seg.lk-o-rest .lk-seg-count").get_text()
+        assert listed[row.th.get_text()] == int(rest), "the list holds the grey segment's runs"
+    one = _block(("fork", [(f"{n}\n", count) for n, count in enumerate([9, 8, 7, 6, 5, 4, 3, 1])]))
+    rest = BeautifulSoup(render_chart(one, "zh"), "html.parser").select(".lk-chart-rest .lk-chart-count")
+    assert [count.get_text() for count in rest] == ["结果 7（3 次）", "结果 8（1 次）"]

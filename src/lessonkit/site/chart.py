@@ -5,8 +5,10 @@ It is a real table, so a screen reader reads the same numbers the bars show: one
 method, one segment per outcome, as wide as its share of the runs and labelled with its count.
 An outcome has the same colour *and* pattern in every row (colour is never the only cue), so a
 reader sees at a glance that ``spawn`` is one colour and ``fork`` is not. Under the bars, a
-legend names each outcome by its first lines; opening one shows all its lines, marked against
-the first outcome as the tabs mark them.
+legend names the first outcome by its first lines, and each other by its first lines that differ
+from the first outcome's (outcomes often share their start and part further down); opening one
+shows all its lines, marked against the first outcome as the tabs mark them. The rarest outcomes,
+grouped in one grey segment, open to a list of them, each with its runs and its marked lines.
 
 The numbers are those of the block's :class:`~lessonkit.results.outcomes.BlockOutcomes`, the
 object ``outcomes.json`` and the tabs are written from. Pure text: no MkDocs import.
@@ -16,14 +18,17 @@ from __future__ import annotations
 
 import html
 
-from lessonkit.results.outcomes import BlockOutcomes, Mask, MethodOutcomes
-from lessonkit.site.marks import marked_lines
+from lessonkit.results.outcomes import BlockOutcomes, Mask, MethodOutcomes, mark_differences
+from lessonkit.site.marks import marked_line, marked_lines
 
 STYLES = 6
 """Outcomes with a colour and pattern of their own; the rarer ones share one grey segment."""
 
 FIRST_LINES = 2
 """Lines of an outcome the legend shows before it is opened."""
+
+FIRST_DIFFERENCES = 2
+"""Lines that differ from the first outcome the legend shows of each other outcome before it is opened."""
 
 _TEXT = {
     "zh": {
@@ -38,6 +43,13 @@ _TEXT = {
         "empty": "（没有输出）",
         "more": "……还有 {n} 行",
         "compare": "与结果 1 相比：+ 多出的行 · − 缺少的行 · ↕ 换了位置的行",
+        "same_start": ("……前 1 行与结果 1 相同", "……前 {n} 行与结果 1 相同"),
+        "gap": "……",
+        "gap_sr": "（中间省略了一些行）",
+        "more_differences": ("……还有 1 处不同", "……还有 {n} 处不同"),
+        "marks": {"added": "多出的行：", "missing": "缺少的行：", "moved": "换了位置的行："},
+        "runs": ("（1 次）", "（{n} 次）"),
+        "by_method": "（次数：{counts}）",
     },
     "en": {
         "caption": "How the {runs} runs under each start method split into outcomes: one row per start "
@@ -51,6 +63,17 @@ _TEXT = {
         "empty": "(no output)",
         "more": "… {n} more lines",
         "compare": "Compared with outcome 1: + line not in it · − line missing · ↕ line in another place",
+        "same_start": ("… 1 line as in outcome 1", "… {n} lines as in outcome 1"),
+        "gap": "…",
+        "gap_sr": "(some lines skipped)",
+        "more_differences": ("… 1 more difference", "… {n} more differences"),
+        "marks": {
+            "added": "line not in outcome 1:",
+            "missing": "line missing:",
+            "moved": "line in another place:",
+        },
+        "runs": (" (1 run)", " ({n} runs)"),
+        "by_method": " (runs: {counts})",
     },
 }
 
@@ -85,14 +108,53 @@ def _lines(text: str) -> list[str]:
     return text.rstrip("\n").split("\n") if text.strip() else []
 
 
+def _counted(forms: tuple[str, str], n: int) -> str:
+    """*n* in the singular or plural form of a text."""
+    return forms[0] if n == 1 else forms[1].format(n=n)
+
+
+def _first_differences(first: str, text: str, mask: Mask, language: str) -> str | None:
+    """The summary of an outcome after the first: its first lines that differ from *first*'s (after
+    *mask*, as the tabs compare), marked as the tabs mark them, with "…" where lines were skipped;
+    None when no line differs (outcomes that differ only once masked as a whole).
+
+    The outcome's own lines (``+``, ``↕``) come first: outcomes that lack the same lines of the first
+    outcome (``−``) would all look alike. Lines missing from it fill the summary when it has fewer.
+    """
+    words = _TEXT[language]
+    marked = mark_differences(first, text, mask)
+    differing = [index for index, line in enumerate(marked) if line.mark != "same"]
+    if not differing:
+        return None
+    own = [index for index in differing if marked[index].mark != "missing"]
+    missing = [index for index in differing if marked[index].mark == "missing"]
+    shown = sorted((own + missing)[:FIRST_DIFFERENCES])
+    same_before = sum(line.mark == "same" for line in marked[: shown[0]])
+    parts = []
+    if same_before:
+        parts.append(html.escape(_counted(words["same_start"], same_before)))
+    for position, index in enumerate(shown):
+        if position and index > shown[position - 1] + 1:
+            parts.append(
+                f'<span aria-hidden="true">{html.escape(words["gap"])}</span>'
+                f'<span class="lk-sr">{html.escape(words["gap_sr"])}</span>'
+            )
+        parts.append(marked_line(marked[index], words["marks"][marked[index].mark]))
+    if len(differing) > len(shown):
+        parts.append(html.escape(_counted(words["more_differences"], len(differing) - len(shown))))
+    return "\n".join(parts)
+
+
 def _legend_entry(number: int, text: str, first: str, mask: Mask, language: str, style: str) -> str:
     words = _TEXT[language]
     name = words["outcome"].format(n=number)
     lines = _lines(text)
-    shown = lines[:FIRST_LINES]
-    head = "\n".join(html.escape(line, quote=False) for line in shown) or html.escape(words["empty"])
-    if len(lines) > FIRST_LINES:
-        head += "\n" + html.escape(words["more"].format(n=len(lines) - FIRST_LINES))
+    head = _first_differences(first, text, mask, language) if number > 1 and lines else None
+    if head is None:  # the first outcome, an empty one, or one no line of which differs
+        head = "\n".join(html.escape(line, quote=False) for line in lines[:FIRST_LINES])
+        head = head or html.escape(words["empty"])
+        if len(lines) > FIRST_LINES:
+            head += "\n" + html.escape(words["more"].format(n=len(lines) - FIRST_LINES))
     if number == 1:
         body = html.escape(text.rstrip("\n"), quote=False) or html.escape(words["empty"])
         note = ""
@@ -105,6 +167,31 @@ def _legend_entry(number: int, text: str, first: str, mask: Mask, language: str,
         f'<code class="lk-chart-lines">{head}</code></summary>{note}'
         f'<div class="no-copy highlight lessonkit-diff"><pre><span></span><code>{body}\n</code></pre></div>'
         "</details></li>"
+    )
+
+
+def _rest_entry(rest: list[Outcomes], first: str, mask: Mask, methods: list[str], language: str) -> str:
+    """The legend's entry of the rarest outcomes, which share one grey segment: it opens to each of
+    them, numbered on from the styled ones, with its runs under each method and its marked lines."""
+    words = _TEXT[language]
+    items = []
+    for number, (text, counts) in enumerate(rest, start=STYLES + 1):
+        if len(methods) == 1:
+            seen = _counted(words["runs"], counts.get(methods[0], 0))
+        else:
+            seen = words["by_method"].format(counts=" · ".join(f"{m} {counts.get(m, 0)}" for m in methods))
+        items.append(
+            f'<li><p class="lk-chart-count"><span class="lk-chart-name">'
+            f"{html.escape(words['outcome'].format(n=number))}</span>{html.escape(seen)}</p>"
+            '<div class="no-copy highlight lessonkit-diff"><pre><span></span><code>'
+            f"{marked_lines(first, text, mask)}\n</code></pre></div></li>"
+        )
+    name = html.escape(words["rest"].format(n=len(rest)))
+    return (
+        '<li><details class="lk-chart-outcome"><summary><span class="lk-swatch lk-o-rest" aria-hidden="true">'
+        f'</span><span class="lk-chart-name">{name}</span></summary>'
+        f'<p class="lessonkit-legend">{html.escape(words["compare"])}</p>'
+        f'<ol class="lk-chart-rest">{"".join(items)}</ol></details></li>'
     )
 
 
@@ -164,10 +251,7 @@ def render_chart(block: BlockOutcomes, language: str) -> str:
         for number, (text, _) in enumerate(styled, start=1)
     ]
     if rest:
-        legend.append(
-            f'<li><span class="lk-swatch lk-o-rest" aria-hidden="true"></span>'
-            f'<span class="lk-chart-name">{html.escape(words["rest"].format(n=len(rest)))}</span></li>'
-        )
+        legend.append(_rest_entry(rest, first, mask, [method.method for method in block.methods], language))
     caption = html.escape(words["caption"].format(runs=runs))
     return (
         f'<figure class="lk-chart" lang="{language}">{table}'

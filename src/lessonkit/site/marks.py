@@ -5,23 +5,29 @@ from __future__ import annotations
 
 import html
 
-from lessonkit.results.outcomes import Mask, mark_differences
+from lessonkit.results.outcomes import MarkedLine, Mask, mark_differences
 
 MARKS = {"added": "+", "missing": "−", "moved": "↕", "same": " "}
 """The gutter sign of each kind of marked line."""
 
 
+def marked_line(marked: MarkedLine, label: str | None = None) -> str:
+    """One marked line as HTML: its sign, then its text (``<ins>`` if added, ``<del>`` if missing).
+
+    With *label*, a screen reader hears the label (what the sign means) instead of the sign.
+    """
+    body = html.escape(marked.text, quote=False)
+    if marked.mark == "added":
+        body = f"<ins>{body}</ins>"
+    elif marked.mark == "missing":
+        body = f"<del>{body}</del>"
+    sign = MARKS[marked.mark]
+    if label is not None:
+        sign = f'<span aria-hidden="true">{sign}</span><span class="lk-sr">{html.escape(label)}</span>'
+    return f'<span class="lessonkit-line lessonkit-{marked.mark}">{sign} {body}</span>'
+
+
 def marked_lines(shown: str, other: str, mask: Mask) -> str:
     """*other*'s lines as HTML, each with its sign against *shown*: ``+`` not in it, ``−`` missing
     (struck through where it would be), ``↕`` in another place."""
-    lines = []
-    for marked in mark_differences(shown, other, mask):
-        body = html.escape(marked.text, quote=False)
-        if marked.mark == "added":
-            body = f"<ins>{body}</ins>"
-        elif marked.mark == "missing":
-            body = f"<del>{body}</del>"
-        lines.append(
-            f'<span class="lessonkit-line lessonkit-{marked.mark}">{MARKS[marked.mark]} {body}</span>'
-        )
-    return "\n".join(lines)
+    return "\n".join(marked_line(marked) for marked in mark_differences(shown, other, mask))
