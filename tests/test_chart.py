@@ -188,10 +188,9 @@ def test_the_other_outcomes_entry_opens_to_each_of_them_with_its_runs() -> None:
         assert set(counts) == set(listed), counts
         for method, count in counts.items():
             listed[method] += int(count)
-        assert f"+ {text.strip()}" in item.select_one(".lessonkit-diff").get_text(), (
-            "marked against outcome 1"
-        )
-        assert "− o0" in item.select_one(".lessonkit-diff").get_text()
+        summary = item.select_one(".lk-chart-lines").get_text()  # its first lines that differ from outcome 1
+        assert f"+line not in outcome 1: {text.strip()}" in summary, summary
+        assert "−line missing: o0" in summary, summary
     for row in soup.select("tbody tr"):
         rest = row.select_one(".lk-seg.lk-o-rest .lk-seg-count").get_text()
         assert listed[row.th.get_text()] == int(rest), "the list holds the grey segment's runs"

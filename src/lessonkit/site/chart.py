@@ -145,9 +145,10 @@ def _first_differences(first: str, text: str, mask: Mask, language: str) -> str 
     return "\n".join(parts)
 
 
-def _legend_entry(number: int, text: str, first: str, mask: Mask, language: str, style: str) -> str:
+def _summary(number: int, text: str, first: str, mask: Mask, language: str) -> str:
+    """An outcome in a line or two: the first outcome by its first lines, another by its first
+    lines that differ from the first outcome's."""
     words = _TEXT[language]
-    name = words["outcome"].format(n=number)
     lines = _lines(text)
     head = _first_differences(first, text, mask, language) if number > 1 and lines else None
     if head is None:  # the first outcome, an empty one, or one no line of which differs
@@ -155,6 +156,13 @@ def _legend_entry(number: int, text: str, first: str, mask: Mask, language: str,
         head = head or html.escape(words["empty"])
         if len(lines) > FIRST_LINES:
             head += "\n" + html.escape(words["more"].format(n=len(lines) - FIRST_LINES))
+    return head
+
+
+def _legend_entry(number: int, text: str, first: str, mask: Mask, language: str, style: str) -> str:
+    words = _TEXT[language]
+    name = words["outcome"].format(n=number)
+    head = _summary(number, text, first, mask, language)
     if number == 1:
         body = html.escape(text.rstrip("\n"), quote=False) or html.escape(words["empty"])
         note = ""
@@ -172,7 +180,9 @@ def _legend_entry(number: int, text: str, first: str, mask: Mask, language: str,
 
 def _rest_entry(rest: list[Outcomes], first: str, mask: Mask, methods: list[str], language: str) -> str:
     """The legend's entry of the rarest outcomes, which share one grey segment: it opens to each of
-    them, numbered on from the styled ones, with its runs under each method and its marked lines."""
+    them, numbered on from the styled ones, with its runs under each method and its first lines that
+    differ from the first outcome's. (All their lines are in the tabs' other outcomes: listing them
+    here too would double a racy page's elements.)"""
     words = _TEXT[language]
     items = []
     for number, (text, counts) in enumerate(rest, start=STYLES + 1):
@@ -183,8 +193,7 @@ def _rest_entry(rest: list[Outcomes], first: str, mask: Mask, methods: list[str]
         items.append(
             f'<li><p class="lk-chart-count"><span class="lk-chart-name">'
             f"{html.escape(words['outcome'].format(n=number))}</span>{html.escape(seen)}</p>"
-            '<div class="no-copy highlight lessonkit-diff"><pre><span></span><code>'
-            f"{marked_lines(first, text, mask)}\n</code></pre></div></li>"
+            f'<code class="lk-chart-lines">{_summary(number, text, first, mask, language)}</code></li>'
         )
     name = html.escape(words["rest"].format(n=len(rest)))
     return (
