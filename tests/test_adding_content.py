@@ -68,7 +68,7 @@ EXERCISES = """
 
 ??? success "答案：真实运行的输出"
 
-    ```python exec="on"
+    ```python exec="on" predict="on"
     --8<-- "exitcode/01_task.py"
     ```
 
@@ -82,7 +82,7 @@ EXERCISES = """
 
 ??? success "答案：真实运行的输出"
 
-    ```python exec="on"
+    ```python exec="on" predict="on"
     --8<-- "exitcode/02_task.py"
     ```
 """

@@ -352,7 +352,7 @@ def test_a_lesson_without_claimed_outputs_gets_real_ones_and_hidden_answers(tmp_
     assert f"输出结果：\n\n{first}\n\n主进程等子进程结束。" in page, (
         "the real output goes where the lesson says"
     )
-    answer = '??? success "答案：真实运行的输出"\n\n    ```python exec="on"\n'
+    answer = '??? success "答案：真实运行的输出"\n\n    ```python exec="on" predict="on"\n'
     assert answer + '    --8<-- "own/04_program.py"\n    ```' in page, page
     # A deadlock is declared, not shown as text: stuck in every run, stopped after 2 s of it.
     assert '```python exec="on" stuck_after="2"\n--8<-- "own/03_twice.py"' in page, page

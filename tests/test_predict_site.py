@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from support import lesson_slugs, published_block
+from support import ROOT, lesson_slugs, published_block
 
 from lessonkit.results.outcomes import Mask
 from lessonkit.site.predict import build_prediction
@@ -23,11 +23,15 @@ def test_every_exercise_is_predicted_with_the_published_outcomes_before_its_answ
     for slug in lesson_slugs():
         for prefix, suffix in (("", ".md"), ("en/", ".en.md")):
             page = f"docs/{slug}{suffix}"
+            if not (ROOT / page).is_file():  # not translated yet: the Chinese page stands in
+                page = f"docs/{slug}.md"
             html = (built_site / prefix / slug / "index.html").read_text(encoding="utf-8")
             soup = BeautifulSoup(html, "html.parser")
             answers = soup.select("details.success")
             assert answers, f"{page}: no exercise"
-            assert len(soup.select("section.lk-predict")) == len(answers), f"{page}: a widget per answer"
+            assert len(soup.select("section.lk-predict")) == len(answers), (
+                f'{page}: an exercise\'s answer block without predict="on" (contributing, "Fence options")'
+            )
             for answer in answers:
                 widget = answer.find_previous_sibling()
                 assert widget.name == "section" and "lk-predict" in widget["class"], f"{page}: {widget.name}"
