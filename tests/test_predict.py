@@ -82,17 +82,19 @@ def widget(outputs: dict[str, list[str]], language: str = "zh", where: str = "do
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_the_widget_holds_its_data_and_a_button_per_line_in_its_language(language: str) -> None:
-    html = widget({"fork": ["x\n</script><script>alert(1)</script>", "x"]}, language)
+    html = widget({"fork": ["x\n</script><script>alert(1)</script>", "x\n<!--<script>"]}, language)
     soup = BeautifulSoup(html, "html.parser")
     section = soup.select_one("section.lk-predict")
     assert section["lang"] == language
     assert len(soup.find_all("script")) == 1, "an output can never end the data's script element"
-    data = json.loads(soup.select_one("script.lk-predict-data").string)
-    assert data["pool"] == ["</script><script>alert(1)</script>", "x"]
+    raw = soup.select_one("script.lk-predict-data").string
+    assert "<" not in raw, "no output can end the data's script element or open a comment in it"
+    data = json.loads(raw)
+    assert data["pool"] == ["<!--<script>", "</script><script>alert(1)</script>", "x"]
     assert data["methods"] == [["fork", 2, [1, 1]]]
     buttons = soup.select(".lk-add")
-    assert [b["data-add"] for b in buttons] == ["0", "1"]
-    assert buttons[1].code.get_text() == "x" and buttons[1]["aria-label"].endswith("x")
+    assert [b["data-add"] for b in buttons] == ["0", "1", "2"]
+    assert buttons[2].code.get_text() == "x" and buttons[2]["aria-label"].endswith("x")
     assert soup.select_one(".lk-check").get_text() == ("核对" if language == "zh" else "Check")
     assert set(re.findall(r"\{(\w+)\}", json.dumps(data["text"]))) <= {
         "n",

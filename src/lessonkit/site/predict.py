@@ -229,7 +229,7 @@ def render_prediction(prediction: Prediction, *, language: str, where: str, iden
     )
     words = {key: text[key] for key in _SCRIPT_WORDS}
     data = json.dumps({**prediction.to_json(), "text": words}, ensure_ascii=False, separators=(",", ":"))
-    data = data.replace("</", "<\\/")  # never ends the script element early
+    data = data.replace("<", "\\u003c")  # no output can end the script element or open a comment in it
     return (
         MARKER.format(where=where.replace("--", "- -"))
         + f'<section class="lk-predict" aria-labelledby="{ident}-title" lang="{language}">'
