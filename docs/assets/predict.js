@@ -86,14 +86,13 @@
       else if (j < m && (i >= n || table[i][j + 1] >= table[i + 1][j])) { marked.push(["added", real[j]]); j++; }
       else { marked.push(["missing", mine[i]]); missing.push(mine[i]); i++; }
     }
+    var paired = {}; // per line: how many missing copies an added copy turned into "moved"
     marked.forEach(function (line) {
       var twin = line[0] === "added" ? missing.indexOf(line[1]) : -1;
-      if (twin >= 0) { missing.splice(twin, 1); line[0] = "moved"; line.paired = true; }
+      if (twin >= 0) { missing.splice(twin, 1); line[0] = "moved"; paired[line[1]] = (paired[line[1]] || 0) + 1; }
     });
-    var dropped = {};
-    marked.forEach(function (line) { if (line.paired) dropped[line[1]] = (dropped[line[1]] || 0) + 1; });
     return { lines: marked.filter(function (line) {
-      if (line[0] === "missing" && dropped[line[1]]) { dropped[line[1]]--; return false; }
+      if (line[0] === "missing" && paired[line[1]]) { paired[line[1]]--; return false; }
       return true;
     }), common: table[0][0] };
   }
